@@ -1,0 +1,331 @@
+//! The command line: thin commands over the library. Results go to stdout (or --out), progress
+//! and errors to stderr.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::{Engine, RunSpec};
+use crate::error::LoadError;
+use crate::load::{load_file, load_str};
+use crate::model::Model;
+use crate::report::{Format, render};
+use crate::results::RunResults;
+
+/// Documented exit codes.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// Reserved for `cxsim check`: an expectation failed.
+    pub const CHECK_FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const INVALID_SCENARIO: u8 = 3;
+    pub const IO: u8 = 4;
+    /// An internal error (a bug): please report it.
+    pub const INTERNAL: u8 = 70;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cxsim",
+    version,
+    about = "Executable customer-journey maps: simulate retention and revenue under CX emphasis strategies",
+    after_help = "Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 invalid scenario, 4 I/O error.\n\
+                  With no command, runs the built-in example journey (or FILE) and prints the table."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A scenario file to run when no command is given.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and report retention, revenue, NPV, CLV, cost and churn causes.
+    Run(RunArgs),
+    /// Check scenario files and report every problem, with its location and a hint.
+    Validate {
+        /// Scenario files (.ron).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Measure engine throughput (customer-periods per second) and peak memory on a scenario.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Number of simulated customers per strategy.
+    #[arg(short = 'n', long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub customers: u64,
+    /// Master seed: the same file and seed give the same output at any thread count.
+    #[arg(short, long, default_value_t = 1)]
+    pub seed: u64,
+    /// Only these strategies (repeatable, or comma-separated); default all, in file order.
+    #[arg(long = "strategy", value_delimiter = ',')]
+    pub strategies: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (.ron).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write results to this file instead of stdout (written atomically).
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no timing on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Scenario file (.ron).
+    pub file: PathBuf,
+    #[arg(short = 'n', long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub customers: u64,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(short, long)]
+    pub threads: Option<usize>,
+    #[arg(short, long, default_value_t = 1)]
+    pub seed: u64,
+    /// Repetitions; the best is reported.
+    #[arg(short, long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
+}
+
+/// A failure of a command, mapped to an exit code at the edge.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Load(#[from] LoadError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Load(e) if e.is_io() => exit::IO,
+            CliError::Load(_) => exit::INVALID_SCENARIO,
+            CliError::Usage(_) => exit::USAGE,
+            CliError::Io(_) => exit::IO,
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn main_with(cli: Cli) -> u8 {
+    let result = match cli.command {
+        Some(Command::Run(args)) => cmd_run(&args),
+        Some(Command::Validate { files }) => cmd_validate(&files),
+        Some(Command::Bench(args)) => cmd_bench(&args),
+        None => cmd_default(cli.file.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn load_model(file: &Path) -> Result<Model, CliError> {
+    Ok(load_file(file)?)
+}
+
+fn resolve_strategies(model: &Model, names: &[String]) -> Result<Vec<usize>, CliError> {
+    if names.is_empty() {
+        return Ok((0..model.scenario.strategies.len()).collect());
+    }
+    names
+        .iter()
+        .map(|n| {
+            model.strategy_index(n).ok_or_else(|| {
+                let known: Vec<&str> = model
+                    .scenario
+                    .strategies
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect();
+                CliError::Usage(format!(
+                    "error: unknown strategy \"{n}\"\n  hint: the scenario has: {}",
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Simulates with a progress bar on stderr when it is a terminal and `quiet` is off.
+fn simulate_with_progress(model: &Model, spec: &RunSpec, quiet: bool) -> RunResults {
+    let engine = Engine::new(model, spec.clone());
+    let show = !quiet && std::io::stderr().is_terminal();
+    let bar = if show {
+        let b = indicatif::ProgressBar::new(spec.customers);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} simulating {pos}/{len} customers [{bar:30}] {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let progress = |done: u64, _total: u64| {
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+    };
+    let acc = match engine.run(None, &progress) {
+        Ok(acc) => acc,
+        Err(_) => crate::engine::Acc::new(
+            model.horizon(),
+            model.scenario.touchpoints.len(),
+            spec.strategies.len(),
+        ),
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    RunResults::from_acc(model, spec, acc)
+}
+
+fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
+    let model = load_model(&args.file)?;
+    let spec = RunSpec {
+        customers: args.sim.customers,
+        seed: args.sim.seed,
+        strategies: resolve_strategies(&model, &args.sim.strategies)?,
+    };
+    let start = Instant::now();
+    let results = simulate_with_progress(&model, &spec, args.quiet);
+    let elapsed = start.elapsed();
+    let text = render(&results, args.format);
+    emit(&text, args.out.as_deref())?;
+    if !args.quiet && std::io::stderr().is_terminal() {
+        let cps: u64 = results.strategies.iter().map(|s| s.customer_periods).sum();
+        eprintln!(
+            "simulated {} customer-periods in {:.2} s ({:.1} M/s)",
+            cps,
+            elapsed.as_secs_f64(),
+            cps as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6
+        );
+    }
+    Ok(exit::OK)
+}
+
+fn emit(text: &str, out: Option<&Path>) -> Result<(), CliError> {
+    match out {
+        Some(path) => crate::fsutil::write_atomic(path, text.as_bytes())
+            .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", path.display()))),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`cxsim run … | head`) is the reader's choice, not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(CliError::Io(format!("cannot write to stdout: {e}"))),
+            }
+        }
+    }
+}
+
+fn cmd_validate(files: &[PathBuf]) -> Result<u8, CliError> {
+    let mut worst = exit::OK;
+    for f in files {
+        match load_file(f) {
+            Ok(model) => {
+                println!(
+                    "{}: ok ({} segments, {} touchpoints, {} strategies)",
+                    f.display(),
+                    model.scenario.segments.len(),
+                    model.scenario.touchpoints.len(),
+                    model.scenario.strategies.len()
+                );
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                let code = CliError::Load(e).exit_code();
+                // I/O problems outrank invalid content in the exit status.
+                if worst == exit::OK || code == exit::IO {
+                    worst = code;
+                }
+            }
+        }
+    }
+    Ok(worst)
+}
+
+fn cmd_default(file: Option<&Path>) -> Result<u8, CliError> {
+    let model = match file {
+        Some(f) => load_model(f)?,
+        None => load_str(Path::new(crate::BUILTIN_EXAMPLE_NAME), crate::BUILTIN_EXAMPLE)?,
+    };
+    let spec = RunSpec::all_strategies(&model, 100_000, 1);
+    let results = simulate_with_progress(&model, &spec, false);
+    emit(&render(&results, Format::Table), None)?;
+    Ok(exit::OK)
+}
+
+/// Peak resident set size of this process in bytes (Linux; `None` elsewhere).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn cmd_bench(args: &BenchArgs) -> Result<u8, CliError> {
+    let model = load_model(&args.file)?;
+    let spec = RunSpec::all_strategies(&model, args.customers, args.seed);
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = args.threads {
+        builder = builder.num_threads(t);
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| CliError::Usage(format!("error: cannot start {:?} threads: {e}", args.threads)))?;
+    let compile_start = Instant::now();
+    let engine = Engine::new(&model, spec.clone());
+    let compile = compile_start.elapsed();
+    let mut best = f64::INFINITY;
+    let mut cps = 0;
+    for _ in 0..args.repeat {
+        let start = Instant::now();
+        let acc = pool.install(|| engine.run(None, &|_, _| {}));
+        let secs = start.elapsed().as_secs_f64();
+        if let Ok(acc) = acc {
+            cps = acc.customer_periods();
+        }
+        best = best.min(secs);
+    }
+    let rss = peak_rss_bytes().map_or("n/a".to_string(), |b| {
+        format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0))
+    });
+    println!("scenario           {}", model.scenario.name);
+    println!("customers          {}", args.customers);
+    println!("strategies         {}", spec.strategies.len());
+    println!("threads            {}", pool.current_num_threads());
+    println!("customer-periods   {cps}");
+    println!("compile            {:.3} ms", compile.as_secs_f64() * 1e3);
+    println!("best of {:<10} {:.4} s", args.repeat, best);
+    println!(
+        "throughput         {:.1} M customer-periods/s",
+        cps as f64 / best.max(1e-12) / 1e6
+    );
+    println!("peak RSS           {rss}");
+    Ok(exit::OK)
+}

@@ -1,0 +1,239 @@
+//! Model → flat engine form: touchpoints in run order with everything resolved to numbers,
+//! one copy per strategy (strategies differ only in the qualities their budget buys).
+
+use crate::model::Model;
+use crate::scenario::{FollowOn, Propensity, Shift, Stage, Trigger};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TriggerKind {
+    Every,
+    Chance,
+    OnIncident,
+    After,
+}
+
+/// `state' = add + mul · state` for each of the three states: one form for Up, Down and Keep.
+pub(crate) type Affine = [(f64, f64); 3];
+
+#[derive(Debug, Clone)]
+pub(crate) struct Tp {
+    pub kind: TriggerKind,
+    pub trigger_p: f64,
+    /// Position (in run order) of the touchpoint an `After` trigger follows.
+    pub source: usize,
+    /// Bit 0: follows successes, bit 1: follows failures.
+    pub outcome_mask: u8,
+    pub quality: f64,
+    pub cost: f64,
+    pub on_success: Affine,
+    pub on_failure: Affine,
+    pub opens_incident: bool,
+    /// Range into `Compiled::escalations`.
+    pub esc_start: usize,
+    pub esc_end: usize,
+    pub stage: u8,
+    /// Index of the touchpoint in the scenario file (for per-touchpoint results).
+    pub file_index: usize,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SegmentC {
+    pub cum_share: f64,
+    pub value: f64,
+    pub initial: [f64; 3],
+    pub propensity: PropensityC,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum PropensityC {
+    Beta(crate::engine::beta::BetaSampler),
+    Fixed(f64),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct StrategyC {
+    pub tps: Vec<Tp>,
+    pub escalations: Vec<(f64, f64)>,
+    /// Programme spend per active customer-period.
+    pub budget: f64,
+    pub any_after: bool,
+}
+
+/// Everything the kernel needs, with no strings and no hashing.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub horizon: usize,
+    pub segments: Vec<SegmentC>,
+    pub protection: [f64; 3],
+    pub loyalty_uplift: f64,
+    /// Discount factor for cash at the end of period t (index t-1).
+    pub discount: Vec<f64>,
+    pub attribution_window: u32,
+    pub strategies: Vec<StrategyC>,
+    pub n_touchpoints: usize,
+}
+
+fn affine(shift: Shift) -> (f64, f64) {
+    match shift {
+        Shift::Keep => (0.0, 1.0),
+        Shift::Up(f) => (f, 1.0 - f),
+        Shift::Down(f) => (0.0, 1.0 - f),
+    }
+}
+
+/// Quality after investment: the stage's budget closes part of the gap to perfect quality.
+pub fn invested_quality(quality: f64, stage_budget: f64, max_uplift: f64, half_sat: f64) -> f64 {
+    if stage_budget <= 0.0 {
+        return quality;
+    }
+    let response = max_uplift * stage_budget / (stage_budget + half_sat);
+    (quality + (1.0 - quality) * response).clamp(0.0, 1.0)
+}
+
+impl Compiled {
+    /// Compiles the model for the given strategies (indices into the scenario's strategies).
+    pub fn new(model: &Model, strategies: &[usize]) -> Compiled {
+        let s = &model.scenario;
+        let mut cum = 0.0;
+        let mut segments: Vec<SegmentC> = s
+            .segments
+            .iter()
+            .map(|seg| {
+                cum += seg.share;
+                SegmentC {
+                    cum_share: cum,
+                    value: seg.value_per_period,
+                    initial: [seg.initial.satisfied, seg.initial.pleased, seg.initial.loyal],
+                    propensity: match seg.churn_propensity {
+                        Propensity::Beta { alpha, beta } => {
+                            PropensityC::Beta(crate::engine::beta::BetaSampler::new(alpha, beta))
+                        }
+                        Propensity::Fixed(t) => PropensityC::Fixed(t),
+                    },
+                }
+            })
+            .collect();
+        // Shares sum to 1 within 1e-9; make the last bound exact so every draw lands somewhere.
+        if let Some(last) = segments.last_mut() {
+            last.cum_share = f64::INFINITY;
+        }
+
+        let per_year = f64::from(s.period.per_year());
+        let rate = (1.0 + s.discount_rate).powf(1.0 / per_year) - 1.0;
+        let discount = (1..=model.horizon())
+            .map(|t| (1.0 + rate).powi(-(t as i32)))
+            .collect();
+
+        let position: Vec<usize> = {
+            let mut pos = vec![0; s.touchpoints.len()];
+            for (k, &i) in model.run_order.iter().enumerate() {
+                pos[i] = k;
+            }
+            pos
+        };
+
+        let strategies = strategies
+            .iter()
+            .map(|&si| {
+                let st = &s.strategies[si];
+                let mut escalations = Vec::new();
+                let tps: Vec<Tp> = model
+                    .run_order
+                    .iter()
+                    .map(|&i| {
+                        let tp = &s.touchpoints[i];
+                        let stage_budget = st.budget * st.emphasis.get(tp.stage);
+                        let quality = invested_quality(
+                            tp.quality,
+                            stage_budget,
+                            s.investment.max_uplift,
+                            s.investment.half_saturation,
+                        );
+                        let esc_start = escalations.len();
+                        let mut opens_incident = false;
+                        for f in &tp.on_failure {
+                            match *f {
+                                FollowOn::OpenIncident => opens_incident = true,
+                                FollowOn::Escalate { probability, cost } => {
+                                    escalations.push((probability, cost))
+                                }
+                            }
+                        }
+                        let (kind, trigger_p, source, outcome_mask) = match &tp.trigger {
+                            Trigger::EveryPeriod => (TriggerKind::Every, 1.0, 0, 0),
+                            Trigger::Chance(p) => (TriggerKind::Chance, *p, 0, 0),
+                            Trigger::OnIncident => (TriggerKind::OnIncident, 1.0, 0, 0),
+                            Trigger::After {
+                                outcome,
+                                probability,
+                                ..
+                            } => {
+                                let mask = match outcome {
+                                    crate::scenario::Outcome::Success => 1,
+                                    crate::scenario::Outcome::Failure => 2,
+                                    crate::scenario::Outcome::Any => 3,
+                                };
+                                let src = model.after_source[i].map_or(0, |j| position[j]);
+                                (TriggerKind::After, *probability, src, mask)
+                            }
+                        };
+                        let e = tp.effects;
+                        Tp {
+                            kind,
+                            trigger_p,
+                            source,
+                            outcome_mask,
+                            quality,
+                            cost: tp.cost,
+                            on_success: [
+                                affine(e.success.satisfied),
+                                affine(e.success.pleased),
+                                affine(e.success.loyal),
+                            ],
+                            on_failure: [
+                                affine(e.failure.satisfied),
+                                affine(e.failure.pleased),
+                                affine(e.failure.loyal),
+                            ],
+                            opens_incident,
+                            esc_start,
+                            esc_end: escalations.len(),
+                            stage: tp.stage as u8,
+                            file_index: i,
+                        }
+                    })
+                    .collect();
+                let any_after = tps.iter().any(|t| t.kind == TriggerKind::After);
+                StrategyC {
+                    tps,
+                    escalations,
+                    budget: st.budget,
+                    any_after,
+                }
+            })
+            .collect();
+
+        Compiled {
+            horizon: model.horizon(),
+            segments,
+            protection: [
+                s.churn.protection.satisfied,
+                s.churn.protection.pleased,
+                s.churn.protection.loyal,
+            ],
+            loyalty_uplift: s.revenue.loyalty_uplift,
+            discount,
+            attribution_window: s.attribution_window,
+            strategies,
+            n_touchpoints: s.touchpoints.len(),
+        }
+    }
+}
+
+/// Number of stages plus one "no root cause" bucket.
+pub const CAUSES: usize = 4;
+pub const NO_CAUSE: usize = 3;
+
+pub fn stage_of(index: u8) -> Stage {
+    Stage::ALL[index as usize % 3]
+}

@@ -1,0 +1,447 @@
+//! The Monte Carlo engine: compiled model → per-customer kernel → per-unit accumulators,
+//! merged in unit order so the result is the same bytes at any thread count.
+
+pub mod beta;
+pub mod compile;
+pub mod rng;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use compile::invested_quality;
+use compile::{CAUSES, Compiled, NO_CAUSE, PropensityC, StrategyC, TriggerKind};
+use rng::CustomerRng;
+
+use crate::model::Model;
+
+/// Customers per work unit. Part of the reproducibility contract: sums are formed per unit and
+/// merged in unit order, so changing this changes the last digits of results.
+pub const UNIT: u64 = 4096;
+
+/// Per-customer metrics, in this order.
+pub const METRICS: [&str; 7] = [
+    "revenue",
+    "cost",
+    "npv",
+    "clv",
+    "incidents",
+    "escalations",
+    "lifetime",
+];
+pub const M: usize = METRICS.len();
+pub const M_REVENUE: usize = 0;
+pub const M_COST: usize = 1;
+pub const M_NPV: usize = 2;
+pub const M_CLV: usize = 3;
+pub const M_INCIDENTS: usize = 4;
+pub const M_ESCALATIONS: usize = 5;
+pub const M_LIFETIME: usize = 6;
+
+/// What to simulate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSpec {
+    pub customers: u64,
+    pub seed: u64,
+    /// Indices into the scenario's strategies, in report order.
+    pub strategies: Vec<usize>,
+}
+
+impl RunSpec {
+    pub fn all_strategies(model: &Model, customers: u64, seed: u64) -> RunSpec {
+        RunSpec {
+            customers,
+            seed,
+            strategies: (0..model.scenario.strategies.len()).collect(),
+        }
+    }
+
+    pub fn units(&self) -> u64 {
+        self.customers.div_ceil(UNIT)
+    }
+}
+
+/// Sums for one strategy over some customers. Everything the reports need, nothing per customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategyAcc {
+    /// Customers who churned in period t (index t; index 0 unused).
+    pub churned_at: Vec<u64>,
+    /// Sum of (satisfied, pleased, loyal) over customers active at the end of period t.
+    pub triad_sum: Vec<[f64; 3]>,
+    /// Revenue earned in period t.
+    pub revenue_sum: Vec<f64>,
+    pub metric_sum: [f64; M],
+    pub metric_sq: [f64; M],
+    /// Churners by root-cause stage (Purchase, Exception, Relationship, none).
+    pub churn_cause: [u64; CAUSES],
+    /// Per touchpoint (file order): occurrences, failures, churners attributed.
+    pub tp_runs: Vec<u64>,
+    pub tp_failures: Vec<u64>,
+    pub tp_churn: Vec<u64>,
+    pub customer_periods: u64,
+}
+
+impl StrategyAcc {
+    fn new(horizon: usize, n_tp: usize) -> StrategyAcc {
+        StrategyAcc {
+            churned_at: vec![0; horizon + 1],
+            triad_sum: vec![[0.0; 3]; horizon + 1],
+            revenue_sum: vec![0.0; horizon + 1],
+            metric_sum: [0.0; M],
+            metric_sq: [0.0; M],
+            churn_cause: [0; CAUSES],
+            tp_runs: vec![0; n_tp],
+            tp_failures: vec![0; n_tp],
+            tp_churn: vec![0; n_tp],
+            customer_periods: 0,
+        }
+    }
+
+    fn merge(&mut self, o: &StrategyAcc) {
+        add_u64(&mut self.churned_at, &o.churned_at);
+        for (a, b) in self.triad_sum.iter_mut().zip(&o.triad_sum) {
+            for k in 0..3 {
+                a[k] += b[k];
+            }
+        }
+        add_f64(&mut self.revenue_sum, &o.revenue_sum);
+        add_f64(&mut self.metric_sum, &o.metric_sum);
+        add_f64(&mut self.metric_sq, &o.metric_sq);
+        add_u64(&mut self.churn_cause, &o.churn_cause);
+        add_u64(&mut self.tp_runs, &o.tp_runs);
+        add_u64(&mut self.tp_failures, &o.tp_failures);
+        add_u64(&mut self.tp_churn, &o.tp_churn);
+        self.customer_periods += o.customer_periods;
+    }
+}
+
+fn add_u64(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+fn add_f64(a: &mut [f64], b: &[f64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+/// Sums for all strategies over a set of work units, plus the cross products that give paired
+/// differences between strategies (common random numbers make them far tighter than
+/// independent runs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Acc {
+    pub customers: u64,
+    pub strategies: Vec<StrategyAcc>,
+    /// For each pair (i < j) in row-major order, Σ x_i·x_j per metric.
+    pub cross: Vec<[f64; M]>,
+}
+
+impl Acc {
+    pub fn new(horizon: usize, n_tp: usize, n_strategies: usize) -> Acc {
+        Acc {
+            customers: 0,
+            strategies: (0..n_strategies)
+                .map(|_| StrategyAcc::new(horizon, n_tp))
+                .collect(),
+            cross: vec![[0.0; M]; n_strategies * n_strategies.saturating_sub(1) / 2],
+        }
+    }
+
+    /// Adds another accumulator's sums. Merging must happen in unit order for determinism.
+    pub fn merge(&mut self, o: &Acc) {
+        self.customers += o.customers;
+        for (a, b) in self.strategies.iter_mut().zip(&o.strategies) {
+            a.merge(b);
+        }
+        for (a, b) in self.cross.iter_mut().zip(&o.cross) {
+            add_f64(a, b);
+        }
+    }
+
+    /// Index of pair (i, j), i < j, in `cross`.
+    pub fn pair_index(n: usize, i: usize, j: usize) -> usize {
+        debug_assert!(i < j && j < n);
+        i * (2 * n - i - 1) / 2 + (j - i - 1)
+    }
+
+    pub fn customer_periods(&self) -> u64 {
+        self.strategies.iter().map(|s| s.customer_periods).sum()
+    }
+}
+
+/// The run was cancelled (the TUI started a newer one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("simulation cancelled")]
+pub struct Cancelled;
+
+/// A compiled model ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    compiled: Compiled,
+    spec: RunSpec,
+}
+
+impl Engine {
+    pub fn new(model: &Model, spec: RunSpec) -> Engine {
+        Engine {
+            compiled: Compiled::new(model, &spec.strategies),
+            spec,
+        }
+    }
+
+    pub fn spec(&self) -> &RunSpec {
+        &self.spec
+    }
+
+    /// Simulates all work units. `progress(customers_done, customers_total)` is called between
+    /// batches; setting `cancel` stops at the next batch.
+    pub fn run(
+        &self,
+        cancel: Option<&AtomicBool>,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<Acc, Cancelled> {
+        self.run_units(0..self.spec.units(), cancel, progress)
+    }
+
+    /// Simulates the work units in `units` (used for shards) and merges them in order.
+    pub fn run_units(
+        &self,
+        units: std::ops::Range<u64>,
+        cancel: Option<&AtomicBool>,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<Acc, Cancelled> {
+        let c = &self.compiled;
+        let mut total = Acc::new(c.horizon, c.n_touchpoints, c.strategies.len());
+        // Batches bound memory (one accumulator per unit in flight) and give progress and
+        // cancellation points; they do not influence the result.
+        let batch = (rayon::current_num_threads() as u64 * 8).max(8);
+        let mut start = units.start;
+        while start < units.end {
+            if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                return Err(Cancelled);
+            }
+            let end = (start + batch).min(units.end);
+            let parts: Vec<Acc> = (start..end)
+                .into_par_iter()
+                .map(|u| self.simulate_unit(u))
+                .collect();
+            for p in &parts {
+                total.merge(p);
+            }
+            progress(
+                (end * UNIT).min(self.spec.customers),
+                self.spec.customers,
+            );
+            start = end;
+        }
+        Ok(total)
+    }
+
+    /// One work unit: customers [u·UNIT, (u+1)·UNIT) ∩ [0, N).
+    pub fn simulate_unit(&self, unit: u64) -> Acc {
+        let c = &self.compiled;
+        let n_s = c.strategies.len();
+        let mut acc = Acc::new(c.horizon, c.n_touchpoints, n_s);
+        let first = unit * UNIT;
+        let last = ((unit + 1) * UNIT).min(self.spec.customers);
+        let mut counts = vec![[0u32; 2]; c.n_touchpoints];
+        let mut history = vec![(0.0f64, u32::MAX); c.horizon + 1];
+        let mut values = vec![[0.0f64; M]; n_s];
+        for idx in first..last {
+            for (si, st) in c.strategies.iter().enumerate() {
+                let v = simulate_customer(
+                    c,
+                    st,
+                    self.spec.seed,
+                    idx,
+                    &mut acc.strategies[si],
+                    &mut counts,
+                    &mut history,
+                );
+                let sa = &mut acc.strategies[si];
+                for m in 0..M {
+                    sa.metric_sum[m] += v[m];
+                    sa.metric_sq[m] += v[m] * v[m];
+                }
+                values[si] = v;
+            }
+            if n_s > 1 {
+                let mut p = 0;
+                for i in 0..n_s {
+                    for j in i + 1..n_s {
+                        let cr = &mut acc.cross[p];
+                        for m in 0..M {
+                            cr[m] += values[i][m] * values[j][m];
+                        }
+                        p += 1;
+                    }
+                }
+            }
+        }
+        acc.customers = last.saturating_sub(first);
+        acc
+    }
+}
+
+/// Simulates one customer under one strategy; returns the per-customer metrics.
+#[inline]
+fn simulate_customer(
+    c: &Compiled,
+    st: &StrategyC,
+    seed: u64,
+    idx: u64,
+    acc: &mut StrategyAcc,
+    counts: &mut [[u32; 2]],
+    history: &mut [(f64, u32)],
+) -> [f64; M] {
+    let mut rng = CustomerRng::new(seed, idx);
+    let u = rng.uniform();
+    let seg = c
+        .segments
+        .iter()
+        .find(|s| u < s.cum_share)
+        .unwrap_or(&c.segments[c.segments.len() - 1]);
+    let theta = match &seg.propensity {
+        PropensityC::Beta(b) => b.sample(rng.inner()),
+        PropensityC::Fixed(t) => *t,
+    };
+    let mut s = seg.initial;
+    let t0 = &mut acc.triad_sum[0];
+    for k in 0..3 {
+        t0[k] += s[k];
+    }
+    let w = c.protection;
+    let value = seg.value;
+    let uplift = c.loyalty_uplift;
+
+    let mut revenue = 0.0;
+    let mut disc_revenue = 0.0;
+    let mut service_cost = 0.0;
+    let mut disc_service = 0.0;
+    let mut disc_programme = 0.0;
+    let mut incidents = 0u32;
+    let mut escalations = 0u32;
+    let mut churned_at = 0usize;
+
+    for t in 1..=c.horizon {
+        if st.any_after {
+            counts.fill([0, 0]);
+        }
+        let mut period_incidents = 0u32;
+        let mut period_cost = 0.0;
+        // The most harmful failure of this period: (harm, touchpoint position in run order).
+        let mut worst = (0.0f64, u32::MAX);
+        for (k, tp) in st.tps.iter().enumerate() {
+            let n = match tp.kind {
+                TriggerKind::Every => 1,
+                TriggerKind::Chance => u32::from(rng.chance(tp.trigger_p)),
+                TriggerKind::OnIncident => period_incidents,
+                TriggerKind::After => {
+                    let src = counts[tp.source];
+                    let m = if tp.outcome_mask & 1 != 0 { src[0] } else { 0 }
+                        + if tp.outcome_mask & 2 != 0 { src[1] } else { 0 };
+                    (0..m).filter(|_| rng.chance(tp.trigger_p)).count() as u32
+                }
+            };
+            for _ in 0..n {
+                let ok = rng.chance(tp.quality);
+                period_cost += tp.cost;
+                let aff = if ok { &tp.on_success } else { &tp.on_failure };
+                let before = s;
+                for i in 0..3 {
+                    s[i] = aff[i].0 + aff[i].1 * s[i];
+                }
+                acc.tp_runs[tp.file_index] += 1;
+                if st.any_after {
+                    counts[k][usize::from(!ok)] += 1;
+                }
+                if !ok {
+                    acc.tp_failures[tp.file_index] += 1;
+                    // Harm: how much this failure raised the log-hazard.
+                    let harm = w[0] * (before[0] - s[0])
+                        + w[1] * (before[1] - s[1])
+                        + w[2] * (before[2] - s[2]);
+                    if worst.1 == u32::MAX || harm > worst.0 {
+                        worst = (harm, k as u32);
+                    }
+                    if tp.opens_incident {
+                        period_incidents += 1;
+                    }
+                    for &(p, cost) in &st.escalations[tp.esc_start..tp.esc_end] {
+                        if rng.chance(p) {
+                            escalations += 1;
+                            period_cost += cost;
+                        }
+                    }
+                }
+            }
+        }
+        incidents += period_incidents;
+        history[t] = worst;
+        let d = c.discount[t - 1];
+        service_cost += period_cost;
+        disc_service += period_cost * d;
+        disc_programme += st.budget * d;
+
+        // Churn: h = θ·exp(−w·s) ≤ θ because w, s ≥ 0, so a draw ≥ θ never churns and the
+        // exp() is skipped for most customer-periods.
+        let u = rng.uniform();
+        if u < theta {
+            let h = (theta * (-(w[0] * s[0] + w[1] * s[1] + w[2] * s[2])).exp()).clamp(0.0, 1.0);
+            if u < h {
+                churned_at = t;
+                break;
+            }
+        }
+        let r = value * (1.0 + uplift * s[2]);
+        revenue += r;
+        disc_revenue += r * d;
+        acc.revenue_sum[t] += r;
+        let ts = &mut acc.triad_sum[t];
+        for k in 0..3 {
+            ts[k] += s[k];
+        }
+    }
+
+    let lifetime = if churned_at > 0 {
+        churned_at
+    } else {
+        c.horizon
+    };
+    acc.customer_periods += lifetime as u64;
+    if churned_at > 0 {
+        acc.churned_at[churned_at] += 1;
+        // Root cause: the most harmful failure within the attribution window (ties: the most
+        // recent); no failure in the window means baseline churn.
+        let window = c.attribution_window as usize;
+        let from = churned_at.saturating_sub(window - 1).max(1);
+        let mut cause: Option<(f64, u32)> = None;
+        for &(harm, k) in history[from..=churned_at].iter().rev() {
+            if k != u32::MAX && cause.is_none_or(|(h, _)| harm > h) {
+                cause = Some((harm, k));
+            }
+        }
+        match cause {
+            Some((_, k)) => {
+                let tp = &st.tps[k as usize];
+                acc.churn_cause[tp.stage as usize] += 1;
+                acc.tp_churn[tp.file_index] += 1;
+            }
+            None => acc.churn_cause[NO_CAUSE] += 1,
+        }
+    }
+    let programme = st.budget * lifetime as f64;
+    let clv = disc_revenue - disc_service;
+    [
+        revenue,
+        service_cost + programme,
+        clv - disc_programme,
+        clv,
+        f64::from(incidents),
+        f64::from(escalations),
+        lifetime as f64,
+    ]
+}

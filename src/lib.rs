@@ -1,0 +1,37 @@
+//! cxsim: executable customer-journey maps.
+//!
+//! Data flows one way: RON text → [`scenario::Scenario`] → validated [`model::Model`] →
+//! compiled [`engine::Engine`] → [`engine::Acc`] accumulators → [`results::RunResults`] →
+//! reports ([`report`]) or the terminal app.
+
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod fsutil;
+pub mod load;
+pub mod model;
+pub mod report;
+pub mod results;
+pub mod scenario;
+
+use engine::{Engine, RunSpec};
+use model::Model;
+use results::RunResults;
+
+/// The journey `cargo run --release` opens when given no file.
+pub const BUILTIN_EXAMPLE: &str = include_str!("../scenarios/benchmark-triad.ron");
+pub const BUILTIN_EXAMPLE_NAME: &str = "builtin:benchmark-triad.ron";
+
+/// Simulates a model with the given spec on the current rayon pool, without progress reports.
+pub fn simulate(model: &Model, spec: &RunSpec) -> RunResults {
+    let engine = Engine::new(model, spec.clone());
+    match engine.run(None, &|_, _| {}) {
+        Ok(acc) => RunResults::from_acc(model, spec, acc),
+        // Without a cancel flag a run cannot be cancelled.
+        Err(engine::Cancelled) => RunResults::from_acc(
+            model,
+            spec,
+            engine::Acc::new(model.horizon(), model.scenario.touchpoints.len(), spec.strategies.len()),
+        ),
+    }
+}

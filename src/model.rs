@@ -1,0 +1,509 @@
+//! Validation: a parsed `Scenario` becomes a `Model` only if every field makes business sense.
+//! All problems are collected in one pass, each with a field path and a hint.
+
+use std::collections::HashMap;
+
+use crate::error::Problem;
+use crate::scenario::{FollowOn, Propensity, Scenario, Shift, Stage, Trigger};
+
+/// Largest horizon accepted: ten years of days. Protects against typos that would hang a run.
+pub const MAX_HORIZON: u32 = 3650;
+/// Largest number of touchpoints accepted (the engine's per-touchpoint counters are u16-indexed).
+pub const MAX_TOUCHPOINTS: usize = 4096;
+/// Tolerance for shares and emphasis splits summing to 1.
+pub const SUM_TOLERANCE: f64 = 1e-9;
+
+/// A scenario that passed validation, with references resolved to indices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub scenario: Scenario,
+    /// For each touchpoint, the index of the touchpoint its `After` trigger names.
+    pub after_source: Vec<Option<usize>>,
+    /// Touchpoint indices in the order they run within a period: stage order, except that a
+    /// touchpoint always runs after everything that can trigger it.
+    pub run_order: Vec<usize>,
+}
+
+impl Model {
+    pub fn horizon(&self) -> usize {
+        self.scenario.horizon as usize
+    }
+
+    pub fn report_every(&self) -> u32 {
+        self.scenario
+            .report_every
+            .unwrap_or_else(|| self.scenario.period.per_year())
+            .clamp(1, self.scenario.horizon.max(1))
+    }
+
+    pub fn strategy_index(&self, name: &str) -> Option<usize> {
+        self.scenario.strategies.iter().position(|s| s.name == name)
+    }
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn push(&mut self, path: String, message: String, hint: &str) {
+        self.problems.push(Problem {
+            path,
+            message,
+            hint: hint.to_string(),
+        });
+    }
+
+    fn finite(&mut self, path: &str, v: f64) -> bool {
+        if v.is_finite() {
+            true
+        } else {
+            self.push(
+                path.to_string(),
+                format!("expected a finite number, found {v}"),
+                "NaN and infinity have no business meaning; write a plain number",
+            );
+            false
+        }
+    }
+
+    fn probability(&mut self, path: &str, v: f64) {
+        if self.finite(path, v) && !(0.0..=1.0).contains(&v) {
+            self.push(
+                path.to_string(),
+                format!("expected a probability between 0 and 1, found {v}"),
+                "write 0.9 for \"9 in 10\", not 90",
+            );
+        }
+    }
+
+    fn non_negative(&mut self, path: &str, v: f64, hint: &str) {
+        if self.finite(path, v) && v < 0.0 {
+            self.push(
+                path.to_string(),
+                format!("expected a number ≥ 0, found {v}"),
+                hint,
+            );
+        }
+    }
+
+    fn positive(&mut self, path: &str, v: f64, hint: &str) {
+        if self.finite(path, v) && v <= 0.0 {
+            self.push(
+                path.to_string(),
+                format!("expected a number > 0, found {v}"),
+                hint,
+            );
+        }
+    }
+
+    fn id(&mut self, path: &str, id: &str, seen: &mut HashMap<String, String>, what: &str) {
+        if id.trim().is_empty() {
+            self.push(
+                path.to_string(),
+                format!("{what} id is empty"),
+                "give it a short unique id such as \"delivery\"",
+            );
+        } else if let Some(first) = seen.get(id) {
+            self.push(
+                path.to_string(),
+                format!("duplicate {what} id \"{id}\" (first used at {first})"),
+                "ids must be unique; rename one of them",
+            );
+        } else {
+            seen.insert(id.to_string(), path.to_string());
+        }
+    }
+
+    fn shift(&mut self, path: &str, shift: Shift) {
+        match shift {
+            Shift::Keep => {}
+            Shift::Up(f) | Shift::Down(f) => {
+                if self.finite(path, f) && !(0.0..=1.0).contains(&f) {
+                    self.push(
+                        path.to_string(),
+                        format!("expected a fraction between 0 and 1, found {f}"),
+                        "Up(0.1) closes a tenth of the gap to the top; Down(0.3) loses 30 % of the level",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Validates a scenario, returning the model or every problem found.
+pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
+    let mut c = Checker {
+        problems: Vec::new(),
+    };
+    let s = &scenario;
+
+    if s.name.trim().is_empty() {
+        c.push(
+            "name".into(),
+            "scenario name is empty".into(),
+            "name the journey, e.g. \"Online retailer 2027\"",
+        );
+    }
+    if s.horizon == 0 {
+        c.push(
+            "horizon".into(),
+            "horizon is 0 periods: nothing would be simulated".into(),
+            "set the number of periods to simulate, e.g. 36 for three years of months",
+        );
+    } else if s.horizon > MAX_HORIZON {
+        c.push(
+            "horizon".into(),
+            format!("horizon {} exceeds the maximum of {MAX_HORIZON} periods", s.horizon),
+            "use a longer period unit (Month instead of Day) for long horizons",
+        );
+    }
+    if c.finite("discount_rate", s.discount_rate) && !(0.0..=1.0).contains(&s.discount_rate) {
+        c.push(
+            "discount_rate".into(),
+            format!(
+                "expected an annual rate between 0 and 1, found {}",
+                s.discount_rate
+            ),
+            "write 0.08 for 8 % a year",
+        );
+    }
+    if let Some(r) = s.report_every
+        && (r == 0 || r > s.horizon.max(1))
+    {
+        c.push(
+            "report_every".into(),
+            format!(
+                "expected between 1 and the horizon ({}), found {r}",
+                s.horizon
+            ),
+            "omit it to report once a year",
+        );
+    }
+    if s.attribution_window == 0 {
+        c.push(
+            "attribution_window".into(),
+            "attribution window is 0 periods".into(),
+            "use at least 1: the period in which the customer churned",
+        );
+    }
+
+    // Segments.
+    if s.segments.is_empty() {
+        c.push(
+            "segments".into(),
+            "no customer segments".into(),
+            "add at least one Segment with share: 1.0",
+        );
+    }
+    let mut seg_ids = HashMap::new();
+    let mut share_sum = 0.0;
+    for (i, seg) in s.segments.iter().enumerate() {
+        let p = format!("segments[{i}]");
+        c.id(&format!("{p}.id"), &seg.id, &mut seg_ids, "segment");
+        c.probability(&format!("{p}.share"), seg.share);
+        share_sum += seg.share;
+        c.non_negative(
+            &format!("{p}.value_per_period"),
+            seg.value_per_period,
+            "revenue per period cannot be negative",
+        );
+        c.probability(&format!("{p}.initial.satisfied"), seg.initial.satisfied);
+        c.probability(&format!("{p}.initial.pleased"), seg.initial.pleased);
+        c.probability(&format!("{p}.initial.loyal"), seg.initial.loyal);
+        match seg.churn_propensity {
+            Propensity::Beta { alpha, beta } => {
+                let hint = "Beta(alpha, beta) has mean alpha/(alpha+beta); both must be > 0";
+                c.positive(&format!("{p}.churn_propensity.alpha"), alpha, hint);
+                c.positive(&format!("{p}.churn_propensity.beta"), beta, hint);
+            }
+            Propensity::Fixed(theta) => c.probability(&format!("{p}.churn_propensity"), theta),
+        }
+    }
+    if !s.segments.is_empty() && share_sum.is_finite() && (share_sum - 1.0).abs() > SUM_TOLERANCE
+    {
+        c.push(
+            "segments".into(),
+            format!("segment shares sum to {share_sum}, expected 1"),
+            "shares are fractions of the customer base; make them add up to exactly 1",
+        );
+    }
+
+    // Touchpoints.
+    if s.touchpoints.is_empty() {
+        c.push(
+            "touchpoints".into(),
+            "the journey has no touchpoints".into(),
+            "add at least one Touchpoint, e.g. a Purchase touchpoint with trigger: EveryPeriod",
+        );
+    }
+    if s.touchpoints.len() > MAX_TOUCHPOINTS {
+        c.push(
+            "touchpoints".into(),
+            format!(
+                "{} touchpoints exceed the maximum of {MAX_TOUCHPOINTS}",
+                s.touchpoints.len()
+            ),
+            "split the journey into several scenarios",
+        );
+    }
+    let mut tp_ids: HashMap<String, String> = HashMap::new();
+    for (i, tp) in s.touchpoints.iter().enumerate() {
+        c.id(
+            &format!("touchpoints[{i}].id"),
+            &tp.id,
+            &mut tp_ids,
+            "touchpoint",
+        );
+    }
+    let index_of: HashMap<&str, usize> = s
+        .touchpoints
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .rev() // first occurrence wins for duplicate ids (already reported)
+        .collect();
+    let opens_incident: Vec<bool> = s
+        .touchpoints
+        .iter()
+        .map(|t| t.on_failure.contains(&FollowOn::OpenIncident))
+        .collect();
+    let any_incident = opens_incident.iter().any(|&b| b);
+    let mut after_source = vec![None; s.touchpoints.len()];
+    for (i, tp) in s.touchpoints.iter().enumerate() {
+        let p = format!("touchpoints[{i}]");
+        if tp.name.trim().is_empty() {
+            c.push(
+                format!("{p}.name"),
+                "touchpoint name is empty".into(),
+                "name it as the customer would, e.g. \"Delivery\"",
+            );
+        }
+        c.probability(&format!("{p}.quality"), tp.quality);
+        c.non_negative(
+            &format!("{p}.cost"),
+            tp.cost,
+            "cost per occurrence cannot be negative",
+        );
+        for (outcome, shifts) in [("success", tp.effects.success), ("failure", tp.effects.failure)]
+        {
+            for (k, state) in ["satisfied", "pleased", "loyal"].iter().enumerate() {
+                c.shift(&format!("{p}.effects.{outcome}.{state}"), shifts.get(k));
+            }
+        }
+        for (k, f) in tp.on_failure.iter().enumerate() {
+            if let FollowOn::Escalate { probability, cost } = *f {
+                c.probability(&format!("{p}.on_failure[{k}].probability"), probability);
+                c.non_negative(
+                    &format!("{p}.on_failure[{k}].cost"),
+                    cost,
+                    "an escalation's cost cannot be negative",
+                );
+            }
+        }
+        match &tp.trigger {
+            Trigger::EveryPeriod => {}
+            Trigger::Chance(pr) => c.probability(&format!("{p}.trigger"), *pr),
+            Trigger::OnIncident => {
+                if !any_incident {
+                    c.push(
+                        format!("{p}.trigger"),
+                        "triggered OnIncident, but no touchpoint opens an incident".into(),
+                        "add on_failure: [OpenIncident] to the touchpoint whose failure it handles",
+                    );
+                }
+            }
+            Trigger::After {
+                touchpoint,
+                probability,
+                ..
+            } => {
+                c.probability(&format!("{p}.trigger.probability"), *probability);
+                match index_of.get(touchpoint.as_str()) {
+                    None => {
+                        let known: Vec<&str> =
+                            s.touchpoints.iter().map(|t| t.id.as_str()).collect();
+                        c.push(
+                            format!("{p}.trigger.touchpoint"),
+                            format!("unknown touchpoint id \"{touchpoint}\""),
+                            &format!("known ids: {}", known.join(", ")),
+                        );
+                    }
+                    Some(&j) if j == i => c.push(
+                        format!("{p}.trigger.touchpoint"),
+                        format!("touchpoint \"{touchpoint}\" is triggered by itself"),
+                        "a follow-on must name another touchpoint",
+                    ),
+                    Some(&j) => after_source[i] = Some(j),
+                }
+            }
+        }
+    }
+
+    // Trigger graph: edges source -> triggered. Must be acyclic.
+    let n = s.touchpoints.len();
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, src) in after_source.iter().enumerate() {
+        if let Some(j) = *src {
+            edges[j].push(i);
+        }
+    }
+    for (i, tp) in s.touchpoints.iter().enumerate() {
+        if tp.trigger == Trigger::OnIncident {
+            for (j, &opens) in opens_incident.iter().enumerate() {
+                if opens && j != i {
+                    edges[j].push(i);
+                }
+            }
+        }
+    }
+    for (i, tp) in s.touchpoints.iter().enumerate() {
+        if tp.trigger == Trigger::OnIncident && opens_incident[i] {
+            c.push(
+                format!("touchpoints[{i}].on_failure"),
+                "an OnIncident touchpoint opens an incident itself: its failures would feed it again"
+                    .into(),
+                "escalate instead (Escalate(probability: .., cost: ..)) or remove OpenIncident",
+            );
+        }
+    }
+    let run_order = match topo_order(s, &edges) {
+        Ok(order) => order,
+        Err(cycle) => {
+            let names: Vec<&str> = cycle
+                .iter()
+                .map(|&k| s.touchpoints[k].id.as_str())
+                .collect();
+            c.push(
+                format!("touchpoints[{}].trigger", cycle[0]),
+                format!("follow-ons form a cycle: {}", names.join(" → ")),
+                "a touchpoint cannot (indirectly) trigger itself within a period; break the loop",
+            );
+            Vec::new()
+        }
+    };
+
+    // Churn, revenue, investment.
+    let w = s.churn.protection;
+    let hint = "protection ≥ 0: a better state lowers churn, never raises it";
+    c.non_negative("churn.protection.satisfied", w.satisfied, hint);
+    c.non_negative("churn.protection.pleased", w.pleased, hint);
+    c.non_negative("churn.protection.loyal", w.loyal, hint);
+    c.non_negative(
+        "revenue.loyalty_uplift",
+        s.revenue.loyalty_uplift,
+        "0.5 means a fully loyal customer spends 50 % more",
+    );
+    c.probability("investment.max_uplift", s.investment.max_uplift);
+    c.positive(
+        "investment.half_saturation",
+        s.investment.half_saturation,
+        "the budget per customer-period at which half of max_uplift is reached",
+    );
+
+    // Strategies.
+    if s.strategies.is_empty() {
+        c.push(
+            "strategies".into(),
+            "no strategies".into(),
+            "add Strategy(name: \"baseline\", budget: 0.0, emphasis: (purchase: 0.34, exception: 0.33, relationship: 0.33))",
+        );
+    }
+    let mut names = HashMap::new();
+    for (i, st) in s.strategies.iter().enumerate() {
+        let p = format!("strategies[{i}]");
+        c.id(&format!("{p}.name"), &st.name, &mut names, "strategy");
+        c.non_negative(
+            &format!("{p}.budget"),
+            st.budget,
+            "budget is extra spend per active customer per period",
+        );
+        let e = st.emphasis;
+        c.probability(&format!("{p}.emphasis.purchase"), e.purchase);
+        c.probability(&format!("{p}.emphasis.exception"), e.exception);
+        c.probability(&format!("{p}.emphasis.relationship"), e.relationship);
+        let sum = e.purchase + e.exception + e.relationship;
+        if sum.is_finite() && (sum - 1.0).abs() > SUM_TOLERANCE {
+            c.push(
+                format!("{p}.emphasis"),
+                format!("emphasis shares sum to {sum}, expected 1"),
+                "split the budget over the three stages, e.g. (purchase: 0.5, exception: 0.3, relationship: 0.2)",
+            );
+        }
+    }
+
+    if c.problems.is_empty() {
+        Ok(Model {
+            scenario,
+            after_source,
+            run_order,
+        })
+    } else {
+        Err(c.problems)
+    }
+}
+
+/// Kahn's algorithm, always picking the ready touchpoint earliest in (stage, file order), so the
+/// run order is stage order wherever the trigger graph allows. On a cycle, returns one cycle.
+fn topo_order(s: &Scenario, edges: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+    let n = edges.len();
+    let key = |i: usize| (stage_rank(s.touchpoints[i].stage), i);
+    let mut indeg = vec![0usize; n];
+    for outs in edges {
+        for &t in outs {
+            indeg[t] += 1;
+        }
+    }
+    let mut ready: std::collections::BTreeSet<(usize, usize)> =
+        (0..n).filter(|&i| indeg[i] == 0).map(key).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(first) = ready.pop_first() {
+        let i = first.1;
+        order.push(i);
+        for &t in &edges[i] {
+            indeg[t] -= 1;
+            if indeg[t] == 0 {
+                ready.insert(key(t));
+            }
+        }
+    }
+    if order.len() == n {
+        return Ok(order);
+    }
+    // Walk back along remaining edges from any unfinished node until a node repeats.
+    let remaining: Vec<bool> = (0..n).map(|i| indeg[i] > 0).collect();
+    let mut preds: Vec<Option<usize>> = vec![None; n];
+    for (j, outs) in edges.iter().enumerate() {
+        for &t in outs {
+            if remaining[j] && remaining[t] {
+                preds[t] = Some(j);
+            }
+        }
+    }
+    let start = remaining.iter().position(|&r| r).unwrap_or(0);
+    let mut seen = vec![usize::MAX; n];
+    let mut path = Vec::new();
+    let mut cur = start;
+    while seen[cur] == usize::MAX {
+        seen[cur] = path.len();
+        path.push(cur);
+        match preds[cur] {
+            Some(p) => cur = p,
+            None => break,
+        }
+    }
+    let mut cycle: Vec<usize> = if seen[cur] != usize::MAX {
+        path[seen[cur]..].to_vec()
+    } else {
+        path
+    };
+    cycle.reverse();
+    if let Some(&first) = cycle.first() {
+        cycle.push(first);
+    }
+    Err(cycle)
+}
+
+fn stage_rank(stage: Stage) -> usize {
+    stage.index()
+}

@@ -1,0 +1,200 @@
+//! Results → text for people (table) and machines (JSON, CSV). Nothing here depends on time or
+//! on the machine, so the same results always give the same bytes.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::results::{Estimate, RunResults, StrategyResult};
+
+pub const RUN_SCHEMA: &str = "cxsim.run/1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+pub fn render(results: &RunResults, format: Format) -> String {
+    match format {
+        Format::Table => table(results),
+        Format::Json => json(results),
+        Format::Csv => csv(results),
+    }
+}
+
+#[derive(Serialize)]
+struct RunJson<'a> {
+    schema: &'static str,
+    scenario: &'a str,
+    customers: u64,
+    seed: u64,
+    horizon: u32,
+    period: &'a str,
+    currency: &'a str,
+    strategies: &'a [StrategyResult],
+}
+
+/// The `cxsim.run/1` JSON document (documented in docs/format.md), with a trailing newline.
+pub fn json(r: &RunResults) -> String {
+    let doc = RunJson {
+        schema: RUN_SCHEMA,
+        scenario: &r.scenario,
+        customers: r.customers,
+        seed: r.seed,
+        horizon: r.horizon,
+        period: &r.period,
+        currency: &r.currency,
+        strategies: &r.strategies,
+    };
+    match serde_json::to_string_pretty(&doc) {
+        Ok(mut s) => {
+            s.push('\n');
+            s
+        }
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// One row per strategy and period.
+pub fn csv(r: &RunResults) -> String {
+    let mut out = String::from(
+        "strategy,period,retention,retention_lo,retention_hi,satisfied,pleased,loyal,revenue_per_customer\n",
+    );
+    for s in &r.strategies {
+        for (t, ret) in s.retention.iter().enumerate() {
+            let tri = &s.triad[t];
+            let rev = if t == 0 {
+                0.0
+            } else {
+                s.revenue_by_period[t - 1]
+            };
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{}",
+                csv_field(&s.name),
+                ret.period,
+                ret.mean,
+                ret.lo,
+                ret.hi,
+                tri.satisfied,
+                tri.pleased,
+                tri.loyal,
+                rev
+            );
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn pm(e: &Estimate, decimals: usize) -> String {
+    format!("{:.*} ±{:.*}", decimals, e.mean, decimals, e.hi - e.mean)
+}
+
+/// The human-readable table: strategies as columns.
+pub fn table(r: &RunResults) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} customers, seed {}, horizon {} {}s, amounts in {}",
+        r.scenario,
+        group_thousands(r.customers),
+        r.seed,
+        r.horizon,
+        r.period,
+        r.currency
+    );
+    let label_w = 26;
+    let col_w = r
+        .strategies
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(20);
+    let header = |out: &mut String, title: &str| {
+        let _ = write!(out, "\n{title:<label_w$}");
+        for s in &r.strategies {
+            let _ = write!(out, "  {:>col_w$}", s.name);
+        }
+        out.push('\n');
+    };
+    let row = |out: &mut String, label: &str, cells: Vec<String>| {
+        let _ = write!(out, "{label:<label_w$}");
+        for c in cells {
+            let _ = write!(out, "  {c:>col_w$}");
+        }
+        out.push('\n');
+    };
+
+    header(&mut out, "Retention (95% interval)");
+    let step = r.report_every.max(1) as usize;
+    let mut periods: Vec<usize> = (step..=r.horizon as usize).step_by(step).collect();
+    if periods.last() != Some(&(r.horizon as usize)) {
+        periods.push(r.horizon as usize);
+    }
+    for t in periods {
+        let cells = r
+            .strategies
+            .iter()
+            .map(|s| {
+                let p = &s.retention[t];
+                format!("{:.1}% [{:.1}, {:.1}]", p.mean * 100.0, p.lo * 100.0, p.hi * 100.0)
+            })
+            .collect();
+        row(&mut out, &format!("  after {} {t}", r.period), cells);
+    }
+
+    header(&mut out, "Per initial customer (±95%)");
+    let metrics: [(&str, fn(&StrategyResult) -> Estimate, usize); 7] = [
+        ("  revenue", |s| s.revenue_per_customer, 1),
+        ("  NPV", |s| s.npv_per_customer, 1),
+        ("  CLV", |s| s.clv_per_customer, 1),
+        ("  cost (service+programme)", |s| s.cost_per_customer, 1),
+        ("  incidents", |s| s.incidents_per_customer, 3),
+        ("  escalations", |s| s.escalations_per_customer, 3),
+        ("  active periods", |s| s.lifetime_periods, 2),
+    ];
+    for (label, get, dec) in metrics {
+        let cells = r.strategies.iter().map(|s| pm(&get(s), dec)).collect();
+        row(&mut out, label, cells);
+    }
+
+    header(&mut out, "Churn by root cause");
+    let causes: [(&str, fn(&StrategyResult) -> f64); 4] = [
+        ("  Purchase", |s| s.churn_by_stage.purchase),
+        ("  Exception", |s| s.churn_by_stage.exception),
+        ("  Relationship", |s| s.churn_by_stage.relationship),
+        ("  none (baseline churn)", |s| s.churn_by_stage.none),
+    ];
+    for (label, get) in causes {
+        let cells = r
+            .strategies
+            .iter()
+            .map(|s| format!("{:.1}%", get(s) * 100.0))
+            .collect();
+        row(&mut out, label, cells);
+    }
+    out
+}
+
+fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}

@@ -1,0 +1,283 @@
+//! Accumulators → results with uncertainty. The same `RunResults` feed the table, JSON and CSV
+//! writers and the TUI.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{
+    Acc, M, M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_REVENUE, RunSpec,
+};
+use crate::model::Model;
+
+/// Two-sided 95 % normal quantile.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// A Monte Carlo mean with its standard error and 95 % interval (mean ± 1.96 se).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub mean: f64,
+    pub se: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Estimate {
+    /// From a sum and a sum of squares over n independent customers.
+    pub fn from_sums(sum: f64, sum_sq: f64, n: u64) -> Estimate {
+        if n == 0 {
+            return Estimate {
+                mean: 0.0,
+                se: 0.0,
+                lo: 0.0,
+                hi: 0.0,
+            };
+        }
+        let nf = n as f64;
+        let mean = sum / nf;
+        let var = if n > 1 {
+            ((sum_sq - nf * mean * mean) / (nf - 1.0)).max(0.0)
+        } else {
+            0.0
+        };
+        Estimate::with_se(mean, (var / nf).sqrt())
+    }
+
+    pub fn with_se(mean: f64, se: f64) -> Estimate {
+        Estimate {
+            mean,
+            se,
+            lo: mean - Z95 * se,
+            hi: mean + Z95 * se,
+        }
+    }
+
+    /// A proportion k/n with its binomial standard error; the interval is clamped to 0..1.
+    pub fn proportion(k: u64, n: u64) -> Estimate {
+        if n == 0 {
+            return Estimate::with_se(0.0, 0.0);
+        }
+        let p = k as f64 / n as f64;
+        let se = (p * (1.0 - p) / n as f64).sqrt();
+        let mut e = Estimate::with_se(p, se);
+        e.lo = e.lo.max(0.0);
+        e.hi = e.hi.min(1.0);
+        e
+    }
+
+    /// Whether the 95 % interval excludes zero.
+    pub fn significant(&self) -> bool {
+        self.lo > 0.0 || self.hi < 0.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RetentionPoint {
+    pub period: u32,
+    pub mean: f64,
+    pub lo: f64,
+    pub hi: f64,
+    pub se: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TriadPoint {
+    pub period: u32,
+    pub satisfied: f64,
+    pub pleased: f64,
+    pub loyal: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChurnByStage {
+    pub purchase: f64,
+    pub exception: f64,
+    pub relationship: f64,
+    pub none: f64,
+    /// Number of simulated customers who churned within the horizon.
+    pub churners: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TouchpointResult {
+    pub id: String,
+    pub name: String,
+    pub stage: String,
+    /// Times it happened per initial customer over the horizon.
+    pub runs_per_customer: f64,
+    /// Share of its occurrences that failed.
+    pub failure_rate: f64,
+    /// Share of all churners whose root cause is this touchpoint.
+    pub churn_share: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategyResult {
+    pub name: String,
+    pub budget: f64,
+    pub retention: Vec<RetentionPoint>,
+    pub revenue_per_customer: Estimate,
+    pub npv_per_customer: Estimate,
+    pub clv_per_customer: Estimate,
+    pub cost_per_customer: Estimate,
+    pub incidents_per_customer: Estimate,
+    pub escalations_per_customer: Estimate,
+    pub lifetime_periods: Estimate,
+    pub churn_by_stage: ChurnByStage,
+    pub triad: Vec<TriadPoint>,
+    /// Mean revenue per initial customer earned in each period (index 0 is period 1).
+    pub revenue_by_period: Vec<f64>,
+    pub touchpoints: Vec<TouchpointResult>,
+    pub customer_periods: u64,
+}
+
+impl StrategyResult {
+    pub fn metric(&self, m: usize) -> Estimate {
+        match m {
+            M_REVENUE => self.revenue_per_customer,
+            M_COST => self.cost_per_customer,
+            M_NPV => self.npv_per_customer,
+            M_CLV => self.clv_per_customer,
+            M_INCIDENTS => self.incidents_per_customer,
+            M_ESCALATIONS => self.escalations_per_customer,
+            _ => self.lifetime_periods,
+        }
+    }
+}
+
+/// Everything a run produced, ready for any view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResults {
+    pub scenario: String,
+    pub customers: u64,
+    pub seed: u64,
+    pub horizon: u32,
+    pub period: String,
+    pub currency: String,
+    pub report_every: u32,
+    pub strategies: Vec<StrategyResult>,
+    /// The raw sums, kept for paired comparisons and merging shards.
+    #[serde(skip)]
+    pub acc: Option<Acc>,
+}
+
+impl RunResults {
+    pub fn from_acc(model: &Model, spec: &RunSpec, acc: Acc) -> RunResults {
+        let s = &model.scenario;
+        let n = acc.customers;
+        let nf = (n.max(1)) as f64;
+        let strategies = spec
+            .strategies
+            .iter()
+            .zip(&acc.strategies)
+            .map(|(&si, sa)| {
+                let mut alive = n;
+                let mut retention = Vec::with_capacity(model.horizon() + 1);
+                let mut triad = Vec::with_capacity(model.horizon() + 1);
+                for t in 0..=model.horizon() {
+                    alive -= sa.churned_at[t];
+                    let e = Estimate::proportion(alive, n);
+                    retention.push(RetentionPoint {
+                        period: t as u32,
+                        mean: e.mean,
+                        lo: e.lo,
+                        hi: e.hi,
+                        se: e.se,
+                    });
+                    let denom = if t == 0 { n } else { alive };
+                    let mean = |k: usize| {
+                        if denom == 0 {
+                            0.0
+                        } else {
+                            sa.triad_sum[t][k] / denom as f64
+                        }
+                    };
+                    triad.push(TriadPoint {
+                        period: t as u32,
+                        satisfied: mean(0),
+                        pleased: mean(1),
+                        loyal: mean(2),
+                    });
+                }
+                let est = |m: usize| Estimate::from_sums(sa.metric_sum[m], sa.metric_sq[m], n);
+                let churners: u64 = sa.churn_cause.iter().sum();
+                let share = |k: u64| {
+                    if churners == 0 {
+                        0.0
+                    } else {
+                        k as f64 / churners as f64
+                    }
+                };
+                let touchpoints = s
+                    .touchpoints
+                    .iter()
+                    .enumerate()
+                    .map(|(i, tp)| TouchpointResult {
+                        id: tp.id.clone(),
+                        name: tp.name.clone(),
+                        stage: tp.stage.name().to_string(),
+                        runs_per_customer: sa.tp_runs[i] as f64 / nf,
+                        failure_rate: if sa.tp_runs[i] == 0 {
+                            0.0
+                        } else {
+                            sa.tp_failures[i] as f64 / sa.tp_runs[i] as f64
+                        },
+                        churn_share: share(sa.tp_churn[i]),
+                    })
+                    .collect();
+                StrategyResult {
+                    name: s.strategies[si].name.clone(),
+                    budget: s.strategies[si].budget,
+                    retention,
+                    revenue_per_customer: est(M_REVENUE),
+                    npv_per_customer: est(M_NPV),
+                    clv_per_customer: est(M_CLV),
+                    cost_per_customer: est(M_COST),
+                    incidents_per_customer: est(M_INCIDENTS),
+                    escalations_per_customer: est(M_ESCALATIONS),
+                    lifetime_periods: est(M_LIFETIME),
+                    churn_by_stage: ChurnByStage {
+                        purchase: share(sa.churn_cause[0]),
+                        exception: share(sa.churn_cause[1]),
+                        relationship: share(sa.churn_cause[2]),
+                        none: share(sa.churn_cause[3]),
+                        churners,
+                    },
+                    triad,
+                    revenue_by_period: sa.revenue_sum[1..].iter().map(|r| r / nf).collect(),
+                    touchpoints,
+                    customer_periods: sa.customer_periods,
+                }
+            })
+            .collect();
+        RunResults {
+            scenario: s.name.clone(),
+            customers: n,
+            seed: spec.seed,
+            horizon: s.horizon,
+            period: s.period.name().to_string(),
+            currency: s.currency.clone(),
+            report_every: model.report_every(),
+            strategies,
+            acc: Some(acc),
+        }
+    }
+
+    /// Paired difference (strategy `b` − strategy `a`) of metric `m` per initial customer, on
+    /// common random numbers. `None` if the raw sums are not available.
+    pub fn paired_difference(&self, a: usize, b: usize, m: usize) -> Option<Estimate> {
+        let acc = self.acc.as_ref()?;
+        if a == b {
+            return Some(Estimate::with_se(0.0, 0.0));
+        }
+        let (i, j) = if a < b { (a, b) } else { (b, a) };
+        let n_s = acc.strategies.len();
+        if j >= n_s || m >= M {
+            return None;
+        }
+        let n = acc.customers;
+        let cross = acc.cross[Acc::pair_index(n_s, i, j)][m];
+        let (sa, sb) = (&acc.strategies[a], &acc.strategies[b]);
+        let sum = sb.metric_sum[m] - sa.metric_sum[m];
+        let sum_sq = sb.metric_sq[m] + sa.metric_sq[m] - 2.0 * cross;
+        Some(Estimate::from_sums(sum, sum_sq, n))
+    }
+}

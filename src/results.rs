@@ -7,6 +7,7 @@ use crate::engine::{
     Acc, M, M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_REVENUE, RunSpec,
 };
 use crate::model::Model;
+use crate::scenario::Trigger;
 
 /// Two-sided 95 % normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -210,17 +211,24 @@ impl RunResults {
                     .touchpoints
                     .iter()
                     .enumerate()
-                    .map(|(i, tp)| TouchpointResult {
-                        id: tp.id.clone(),
-                        name: tp.name.clone(),
-                        stage: tp.stage.name().to_string(),
-                        runs_per_customer: sa.tp_runs[i] as f64 / nf,
-                        failure_rate: if sa.tp_runs[i] == 0 {
-                            0.0
+                    .map(|(i, tp)| {
+                        let runs = if tp.trigger == Trigger::EveryPeriod {
+                            sa.customer_periods
                         } else {
-                            sa.tp_failures[i] as f64 / sa.tp_runs[i] as f64
-                        },
-                        churn_share: share(sa.tp_churn[i]),
+                            sa.tp_runs[i]
+                        };
+                        TouchpointResult {
+                            id: tp.id.clone(),
+                            name: tp.name.clone(),
+                            stage: tp.stage.name().to_string(),
+                            runs_per_customer: runs as f64 / nf,
+                            failure_rate: if runs == 0 {
+                                0.0
+                            } else {
+                                sa.tp_failures[i] as f64 / runs as f64
+                            },
+                            churn_share: share(sa.tp_churn[i]),
+                        }
                     })
                     .collect();
                 StrategyResult {

@@ -29,7 +29,7 @@ pub struct Scenario {
     /// Periods per row of the retention table; defaults to one year of periods.
     #[serde(default)]
     pub report_every: Option<u32>,
-    /// A churned customer's root cause is the last failed touchpoint within this many periods.
+    /// A churned customer's root cause is the most harmful failure within this many periods.
     #[serde(default = "default_attribution_window")]
     pub attribution_window: u32,
     pub segments: Vec<Segment>,

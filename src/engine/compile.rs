@@ -1,6 +1,7 @@
 //! Model → flat engine form: touchpoints in run order with everything resolved to numbers,
 //! one copy per strategy (strategies differ only in the qualities their budget buys).
 
+use crate::engine::rng::threshold;
 use crate::model::Model;
 use crate::scenario::{FollowOn, Propensity, Shift, Stage, Trigger};
 
@@ -18,12 +19,13 @@ pub(crate) type Affine = [(f64, f64); 3];
 #[derive(Debug, Clone)]
 pub(crate) struct Tp {
     pub kind: TriggerKind,
-    pub trigger_p: f64,
+    /// 32-bit threshold of the trigger probability (see `rng::threshold`).
+    pub trigger_thr: u64,
     /// Position (in run order) of the touchpoint an `After` trigger follows.
     pub source: usize,
     /// Bit 0: follows successes, bit 1: follows failures.
     pub outcome_mask: u8,
-    pub quality: f64,
+    pub quality_thr: u64,
     pub cost: f64,
     pub on_success: Affine,
     pub on_failure: Affine,
@@ -40,6 +42,8 @@ pub(crate) struct Tp {
 pub(crate) struct SegmentC {
     pub cum_share: f64,
     pub value: f64,
+    /// value · loyalty_uplift: revenue = value + value_uplift · loyal.
+    pub value_uplift: f64,
     pub initial: [f64; 3],
     pub propensity: PropensityC,
 }
@@ -53,7 +57,8 @@ pub(crate) enum PropensityC {
 #[derive(Debug, Clone)]
 pub(crate) struct StrategyC {
     pub tps: Vec<Tp>,
-    pub escalations: Vec<(f64, f64)>,
+    /// (32-bit threshold of the probability, cost) of each escalation follow-on.
+    pub escalations: Vec<(u64, f64)>,
     /// Programme spend per active customer-period.
     pub budget: f64,
     pub any_after: bool,
@@ -65,9 +70,10 @@ pub(crate) struct Compiled {
     pub horizon: usize,
     pub segments: Vec<SegmentC>,
     pub protection: [f64; 3],
-    pub loyalty_uplift: f64,
     /// Discount factor for cash at the end of period t (index t-1).
     pub discount: Vec<f64>,
+    /// Σ of discount factors of periods 1..=t (index t).
+    pub cum_discount: Vec<f64>,
     pub attribution_window: u32,
     pub strategies: Vec<StrategyC>,
     pub n_touchpoints: usize,
@@ -103,7 +109,12 @@ impl Compiled {
                 SegmentC {
                     cum_share: cum,
                     value: seg.value_per_period,
-                    initial: [seg.initial.satisfied, seg.initial.pleased, seg.initial.loyal],
+                    value_uplift: seg.value_per_period * s.revenue.loyalty_uplift,
+                    initial: [
+                        seg.initial.satisfied,
+                        seg.initial.pleased,
+                        seg.initial.loyal,
+                    ],
                     propensity: match seg.churn_propensity {
                         Propensity::Beta { alpha, beta } => {
                             PropensityC::Beta(crate::engine::beta::BetaSampler::new(alpha, beta))
@@ -120,9 +131,15 @@ impl Compiled {
 
         let per_year = f64::from(s.period.per_year());
         let rate = (1.0 + s.discount_rate).powf(1.0 / per_year) - 1.0;
-        let discount = (1..=model.horizon())
+        let discount: Vec<f64> = (1..=model.horizon())
             .map(|t| (1.0 + rate).powi(-(t as i32)))
             .collect();
+
+        let mut cum_discount = vec![0.0];
+        for d in &discount {
+            let last = cum_discount.last().copied().unwrap_or(0.0);
+            cum_discount.push(last + d);
+        }
 
         let position: Vec<usize> = {
             let mut pos = vec![0; s.touchpoints.len()];
@@ -155,7 +172,7 @@ impl Compiled {
                             match *f {
                                 FollowOn::OpenIncident => opens_incident = true,
                                 FollowOn::Escalate { probability, cost } => {
-                                    escalations.push((probability, cost))
+                                    escalations.push((threshold(probability), cost))
                                 }
                             }
                         }
@@ -180,10 +197,10 @@ impl Compiled {
                         let e = tp.effects;
                         Tp {
                             kind,
-                            trigger_p,
+                            trigger_thr: threshold(trigger_p),
                             source,
                             outcome_mask,
-                            quality,
+                            quality_thr: threshold(quality),
                             cost: tp.cost,
                             on_success: [
                                 affine(e.success.satisfied),
@@ -221,8 +238,8 @@ impl Compiled {
                 s.churn.protection.pleased,
                 s.churn.protection.loyal,
             ],
-            loyalty_uplift: s.revenue.loyalty_uplift,
             discount,
+            cum_discount,
             attribution_window: s.attribution_window,
             strategies,
             n_touchpoints: s.touchpoints.len(),

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use compile::invested_quality;
-use compile::{CAUSES, Compiled, NO_CAUSE, PropensityC, StrategyC, TriggerKind};
+use compile::{CAUSES, Compiled, NO_CAUSE, PropensityC, StrategyC, Tp, TriggerKind};
 use rng::CustomerRng;
 
 use crate::model::Model;
@@ -75,7 +75,9 @@ pub struct StrategyAcc {
     pub metric_sq: [f64; M],
     /// Churners by root-cause stage (Purchase, Exception, Relationship, none).
     pub churn_cause: [u64; CAUSES],
-    /// Per touchpoint (file order): occurrences, failures, churners attributed.
+    /// Per touchpoint (file order): occurrences, failures, churners attributed. Occurrences are
+    /// counted only for touchpoints not triggered every period (those run once per
+    /// customer-period, see `customer_periods`), which keeps a store out of the hot loop.
     pub tp_runs: Vec<u64>,
     pub tp_failures: Vec<u64>,
     pub tp_churn: Vec<u64>,
@@ -231,10 +233,7 @@ impl Engine {
             for p in &parts {
                 total.merge(p);
             }
-            progress(
-                (end * UNIT).min(self.spec.customers),
-                self.spec.customers,
-            );
+            progress((end * UNIT).min(self.spec.customers), self.spec.customers);
             start = end;
         }
         Ok(total)
@@ -287,7 +286,11 @@ impl Engine {
 }
 
 /// Simulates one customer under one strategy; returns the per-customer metrics.
-#[inline]
+///
+/// Hot loop: no allocation, no hashing; `counts` and `history` are per-worker scratch. Periods
+/// are walked with zipped iterators so the per-period arrays need no bounds checks. Kept out of
+/// line so its loop gets the registers to itself.
+#[inline(never)]
 fn simulate_customer(
     c: &Compiled,
     st: &StrategyC,
@@ -308,70 +311,83 @@ fn simulate_customer(
         PropensityC::Beta(b) => b.sample(rng.inner()),
         PropensityC::Fixed(t) => *t,
     };
+    // h = θ·exp(−w·s) ≤ θ because w, s ≥ 0: a draw at or above θ·2^32 never churns, so the
+    // exp() is skipped for most customer-periods.
+    let theta_thr = (theta * rng::SCALE32).ceil() as u64;
     let mut s = seg.initial;
-    let t0 = &mut acc.triad_sum[0];
-    for k in 0..3 {
-        t0[k] += s[k];
+    {
+        let t0 = &mut acc.triad_sum[0];
+        for k in 0..3 {
+            t0[k] += s[k];
+        }
     }
     let w = c.protection;
-    let value = seg.value;
-    let uplift = c.loyalty_uplift;
+    let StrategyAcc {
+        triad_sum,
+        revenue_sum,
+        tp_runs,
+        tp_failures,
+        ..
+    } = acc;
 
     let mut revenue = 0.0;
     let mut disc_revenue = 0.0;
     let mut service_cost = 0.0;
     let mut disc_service = 0.0;
-    let mut disc_programme = 0.0;
     let mut incidents = 0u32;
     let mut escalations = 0u32;
     let mut churned_at = 0usize;
 
-    for t in 1..=c.horizon {
+    let periods = c
+        .discount
+        .iter()
+        .zip(&mut revenue_sum[1..])
+        .zip(&mut triad_sum[1..])
+        .zip(&mut history[1..]);
+    for (t0, (((&d, rev_t), triad_t), hist_t)) in periods.enumerate() {
         if st.any_after {
             counts.fill([0, 0]);
         }
         let mut period_incidents = 0u32;
         let mut period_cost = 0.0;
-        // The most harmful failure of this period: (harm, touchpoint position in run order).
-        let mut worst = (0.0f64, u32::MAX);
+        // The most harmful failure of this period: harm and touchpoint position in run order.
+        // Bookkeeping below is branch-free: outcomes are coin flips the CPU cannot predict.
+        let mut worst_harm = f64::NEG_INFINITY;
+        let mut worst_k = u32::MAX;
         for (k, tp) in st.tps.iter().enumerate() {
-            let n = match tp.kind {
-                TriggerKind::Every => 1,
-                TriggerKind::Chance => u32::from(rng.chance(tp.trigger_p)),
-                TriggerKind::OnIncident => period_incidents,
-                TriggerKind::After => {
-                    let src = counts[tp.source];
-                    let m = if tp.outcome_mask & 1 != 0 { src[0] } else { 0 }
-                        + if tp.outcome_mask & 2 != 0 { src[1] } else { 0 };
-                    (0..m).filter(|_| rng.chance(tp.trigger_p)).count() as u32
-                }
+            let mut n = if tp.kind == TriggerKind::Every {
+                1
+            } else {
+                let n = occurrences(tp, &mut rng, counts, period_incidents);
+                tp_runs[tp.file_index] += u64::from(n);
+                n
             };
-            for _ in 0..n {
-                let ok = rng.chance(tp.quality);
+            while n > 0 {
+                n -= 1;
+                let ok = rng.hit(tp.quality_thr);
+                let failed = !ok;
                 period_cost += tp.cost;
                 let aff = if ok { &tp.on_success } else { &tp.on_failure };
-                let before = s;
-                for i in 0..3 {
-                    s[i] = aff[i].0 + aff[i].1 * s[i];
-                }
-                acc.tp_runs[tp.file_index] += 1;
+                let next = [
+                    aff[0].0 + aff[0].1 * s[0],
+                    aff[1].0 + aff[1].1 * s[1],
+                    aff[2].0 + aff[2].1 * s[2],
+                ];
+                // Harm: how much a failure raised the log-hazard.
+                let harm =
+                    w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
+                s = next;
+                let worse = failed & (harm > worst_harm);
+                worst_harm = if worse { harm } else { worst_harm };
+                worst_k = if worse { k as u32 } else { worst_k };
+                tp_failures[tp.file_index] += u64::from(failed);
+                period_incidents += u32::from(failed & tp.opens_incident);
                 if st.any_after {
-                    counts[k][usize::from(!ok)] += 1;
+                    counts[k][usize::from(failed)] += 1;
                 }
-                if !ok {
-                    acc.tp_failures[tp.file_index] += 1;
-                    // Harm: how much this failure raised the log-hazard.
-                    let harm = w[0] * (before[0] - s[0])
-                        + w[1] * (before[1] - s[1])
-                        + w[2] * (before[2] - s[2]);
-                    if worst.1 == u32::MAX || harm > worst.0 {
-                        worst = (harm, k as u32);
-                    }
-                    if tp.opens_incident {
-                        period_incidents += 1;
-                    }
-                    for &(p, cost) in &st.escalations[tp.esc_start..tp.esc_end] {
-                        if rng.chance(p) {
+                if failed && tp.esc_start != tp.esc_end {
+                    for &(thr, cost) in &st.escalations[tp.esc_start..tp.esc_end] {
+                        if rng.hit(thr) {
                             escalations += 1;
                             period_cost += cost;
                         }
@@ -380,30 +396,25 @@ fn simulate_customer(
             }
         }
         incidents += period_incidents;
-        history[t] = worst;
-        let d = c.discount[t - 1];
+        *hist_t = (worst_harm, worst_k);
         service_cost += period_cost;
         disc_service += period_cost * d;
-        disc_programme += st.budget * d;
 
-        // Churn: h = θ·exp(−w·s) ≤ θ because w, s ≥ 0, so a draw ≥ θ never churns and the
-        // exp() is skipped for most customer-periods.
-        let u = rng.uniform();
-        if u < theta {
-            let h = (theta * (-(w[0] * s[0] + w[1] * s[1] + w[2] * s[2])).exp()).clamp(0.0, 1.0);
-            if u < h {
-                churned_at = t;
+        let draw = rng.next32();
+        if draw < theta_thr {
+            let h = theta * (-(w[0] * s[0] + w[1] * s[1] + w[2] * s[2])).exp();
+            if (draw as f64) < h * rng::SCALE32 {
+                churned_at = t0 + 1;
                 break;
             }
         }
-        let r = value * (1.0 + uplift * s[2]);
+        let r = seg.value + seg.value_uplift * s[2];
         revenue += r;
         disc_revenue += r * d;
-        acc.revenue_sum[t] += r;
-        let ts = &mut acc.triad_sum[t];
-        for k in 0..3 {
-            ts[k] += s[k];
-        }
+        *rev_t += r;
+        triad_t[0] += s[0];
+        triad_t[1] += s[1];
+        triad_t[2] += s[2];
     }
 
     let lifetime = if churned_at > 0 {
@@ -414,26 +425,10 @@ fn simulate_customer(
     acc.customer_periods += lifetime as u64;
     if churned_at > 0 {
         acc.churned_at[churned_at] += 1;
-        // Root cause: the most harmful failure within the attribution window (ties: the most
-        // recent); no failure in the window means baseline churn.
-        let window = c.attribution_window as usize;
-        let from = churned_at.saturating_sub(window - 1).max(1);
-        let mut cause: Option<(f64, u32)> = None;
-        for &(harm, k) in history[from..=churned_at].iter().rev() {
-            if k != u32::MAX && cause.is_none_or(|(h, _)| harm > h) {
-                cause = Some((harm, k));
-            }
-        }
-        match cause {
-            Some((_, k)) => {
-                let tp = &st.tps[k as usize];
-                acc.churn_cause[tp.stage as usize] += 1;
-                acc.tp_churn[tp.file_index] += 1;
-            }
-            None => acc.churn_cause[NO_CAUSE] += 1,
-        }
+        attribute(st, acc, &history[..=churned_at], c.attribution_window);
     }
     let programme = st.budget * lifetime as f64;
+    let disc_programme = st.budget * c.cum_discount[lifetime];
     let clv = disc_revenue - disc_service;
     [
         revenue,
@@ -444,4 +439,41 @@ fn simulate_customer(
         f64::from(escalations),
         lifetime as f64,
     ]
+}
+
+/// How many times a touchpoint that does not run every period runs in this period.
+#[inline(never)]
+fn occurrences(tp: &Tp, rng: &mut CustomerRng, counts: &[[u32; 2]], incidents: u32) -> u32 {
+    match tp.kind {
+        TriggerKind::Every => 1,
+        TriggerKind::Chance => u32::from(rng.hit(tp.trigger_thr)),
+        TriggerKind::OnIncident => incidents,
+        TriggerKind::After => {
+            let src = counts[tp.source];
+            let m = if tp.outcome_mask & 1 != 0 { src[0] } else { 0 }
+                + if tp.outcome_mask & 2 != 0 { src[1] } else { 0 };
+            (0..m).filter(|_| rng.hit(tp.trigger_thr)).count() as u32
+        }
+    }
+}
+
+/// Root cause of a churn: the most harmful failure within the attribution window ending at the
+/// churn period (ties: the most recent); no failure in the window means baseline churn.
+fn attribute(st: &StrategyC, acc: &mut StrategyAcc, history: &[(f64, u32)], window: u32) {
+    let churned_at = history.len() - 1;
+    let from = churned_at.saturating_sub(window as usize - 1).max(1);
+    let mut cause: Option<(f64, u32)> = None;
+    for &(harm, k) in history[from..].iter().rev() {
+        if k != u32::MAX && cause.is_none_or(|(h, _)| harm > h) {
+            cause = Some((harm, k));
+        }
+    }
+    match cause {
+        Some((_, k)) => {
+            let tp = &st.tps[k as usize];
+            acc.churn_cause[tp.stage as usize] += 1;
+            acc.tp_churn[tp.file_index] += 1;
+        }
+        None => acc.churn_cause[NO_CAUSE] += 1,
+    }
 }

@@ -20,21 +20,60 @@ pub fn customer_seed(seed: u64, index: u64) -> u64 {
     mix64(mix64(seed) ^ index)
 }
 
+/// 2^32 as f64: 32-bit draws are compared against probabilities scaled by this.
+pub const SCALE32: f64 = 4_294_967_296.0;
+
+/// The 32-bit threshold of probability p: a 32-bit draw `d` is a success iff `d < threshold(p)`,
+/// which happens with probability round(p·2^32)/2^32, within 1.2e-10 of p, and exactly for
+/// p = 0 and p = 1 (no special cases needed in the kernel).
+#[inline]
+pub fn threshold(p: f64) -> u64 {
+    (p.clamp(0.0, 1.0) * SCALE32).round() as u64
+}
+
 /// A customer's stream: Xoshiro256++ (fast, 256-bit state, passes BigCrush), seeded through
-/// SplitMix64 as its authors recommend.
+/// SplitMix64 as its authors recommend. Each 64-bit output serves two 32-bit draws.
 #[derive(Debug, Clone)]
-pub struct CustomerRng(Xoshiro256PlusPlus);
+pub struct CustomerRng {
+    rng: Xoshiro256PlusPlus,
+    spare: u64,
+    has_spare: bool,
+}
 
 impl CustomerRng {
     #[inline]
     pub fn new(seed: u64, index: u64) -> CustomerRng {
-        CustomerRng(Xoshiro256PlusPlus::seed_from_u64(customer_seed(seed, index)))
+        CustomerRng {
+            rng: Xoshiro256PlusPlus::seed_from_u64(customer_seed(seed, index)),
+            spare: 0,
+            has_spare: false,
+        }
+    }
+
+    /// A uniform 32-bit draw.
+    #[inline(always)]
+    pub fn next32(&mut self) -> u64 {
+        if self.has_spare {
+            self.has_spare = false;
+            self.spare >> 32
+        } else {
+            let x = self.rng.next_u64();
+            self.spare = x;
+            self.has_spare = true;
+            x & 0xFFFF_FFFF
+        }
+    }
+
+    /// True with probability threshold/2^32 (see [`threshold`]).
+    #[inline(always)]
+    pub fn hit(&mut self, threshold: u64) -> bool {
+        self.next32() < threshold
     }
 
     /// Uniform in [0, 1) with 53 random bits.
     #[inline(always)]
     pub fn uniform(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        (self.rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// True with probability p; draws nothing when the outcome is certain.
@@ -50,6 +89,6 @@ impl CustomerRng {
     }
 
     pub fn inner(&mut self) -> &mut Xoshiro256PlusPlus {
-        &mut self.0
+        &mut self.rng
     }
 }

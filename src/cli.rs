@@ -32,7 +32,9 @@ pub mod exit {
     version,
     about = "Executable customer-journey maps: simulate retention and revenue under CX emphasis strategies",
     after_help = "Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 invalid scenario, 4 I/O error.\n\
-                  With no command, runs the built-in example journey (or FILE) and prints the table."
+                  With no command, opens the journey studio on the built-in example (or FILE, created\n\
+                  from a template if missing) when stdin and stdout are terminals; otherwise runs it\n\
+                  and prints the table."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -50,6 +52,11 @@ pub enum Command {
         /// Scenario files (.ron).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Open the journey studio (terminal app) on FILE; a missing FILE is created from a template.
+    Edit {
+        /// Scenario file (.ron).
+        file: PathBuf,
     },
     /// Measure engine throughput (customer-periods per second) and peak memory on a scenario.
     Bench(BenchArgs),
@@ -129,6 +136,10 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Run(args)) => cmd_run(&args),
         Some(Command::Validate { files }) => cmd_validate(&files),
         Some(Command::Bench(args)) => cmd_bench(&args),
+        Some(Command::Edit { file }) => cmd_edit(Some(&file)),
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
+            cmd_edit(cli.file.as_deref())
+        }
         None => cmd_default(cli.file.as_deref()),
     };
     match result {
@@ -233,7 +244,10 @@ fn emit(text: &str, out: Option<&Path>) -> Result<(), CliError> {
             .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", path.display()))),
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
                 Ok(()) => Ok(()),
                 // A closed pipe (`cxsim run … | head`) is the reader's choice, not an error.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -269,10 +283,25 @@ fn cmd_validate(files: &[PathBuf]) -> Result<u8, CliError> {
     Ok(worst)
 }
 
+/// The journey studio; syntax errors in the file are reported like `validate` does.
+fn cmd_edit(file: Option<&Path>) -> Result<u8, CliError> {
+    match crate::tui::run(file) {
+        Ok(()) => Ok(exit::OK),
+        Err(crate::tui::StudioError::Invalid(m)) => {
+            eprintln!("{m}");
+            Ok(exit::INVALID_SCENARIO)
+        }
+        Err(crate::tui::StudioError::Io(m)) => Err(CliError::Io(m)),
+    }
+}
+
 fn cmd_default(file: Option<&Path>) -> Result<u8, CliError> {
     let model = match file {
         Some(f) => load_model(f)?,
-        None => load_str(Path::new(crate::BUILTIN_EXAMPLE_NAME), crate::BUILTIN_EXAMPLE)?,
+        None => load_str(
+            Path::new(crate::BUILTIN_EXAMPLE_NAME),
+            crate::BUILTIN_EXAMPLE,
+        )?,
     };
     let spec = RunSpec::all_strategies(&model, 100_000, 1);
     let results = simulate_with_progress(&model, &spec, false);
@@ -295,9 +324,12 @@ fn cmd_bench(args: &BenchArgs) -> Result<u8, CliError> {
     if let Some(t) = args.threads {
         builder = builder.num_threads(t);
     }
-    let pool = builder
-        .build()
-        .map_err(|e| CliError::Usage(format!("error: cannot start {:?} threads: {e}", args.threads)))?;
+    let pool = builder.build().map_err(|e| {
+        CliError::Usage(format!(
+            "error: cannot start {:?} threads: {e}",
+            args.threads
+        ))
+    })?;
     let compile_start = Instant::now();
     let engine = Engine::new(&model, spec.clone());
     let compile = compile_start.elapsed();

@@ -13,6 +13,7 @@ pub mod model;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod tui;
 
 use engine::{Engine, RunSpec};
 use model::Model;
@@ -31,7 +32,11 @@ pub fn simulate(model: &Model, spec: &RunSpec) -> RunResults {
         Err(engine::Cancelled) => RunResults::from_acc(
             model,
             spec,
-            engine::Acc::new(model.horizon(), model.scenario.touchpoints.len(), spec.strategies.len()),
+            engine::Acc::new(
+                model.horizon(),
+                model.scenario.touchpoints.len(),
+                spec.strategies.len(),
+            ),
         ),
     }
 }

@@ -1,0 +1,928 @@
+//! The editable fields of every object in a scenario: one table of (label, validation path,
+//! kind, getter, setter) per object, shared by the inspector's rendering, editing and tests.
+
+use crate::scenario::{
+    Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,
+    Touchpoint, TriadLevels, Trigger,
+};
+
+/// An object the inspector can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Obj {
+    Settings,
+    Segment(usize),
+    Touchpoint(usize),
+    Strategy(usize),
+}
+
+impl Obj {
+    /// Every object of a scenario in inspector order.
+    pub fn all(s: &Scenario) -> Vec<Obj> {
+        let mut v = vec![Obj::Settings];
+        v.extend((0..s.segments.len()).map(Obj::Segment));
+        v.extend((0..s.touchpoints.len()).map(Obj::Touchpoint));
+        v.extend((0..s.strategies.len()).map(Obj::Strategy));
+        v
+    }
+
+    pub fn title(self, s: &Scenario) -> String {
+        match self {
+            Obj::Settings => "Scenario settings".to_string(),
+            Obj::Segment(i) => s
+                .segments
+                .get(i)
+                .map_or("?".into(), |g| format!("Segment {}", g.id)),
+            Obj::Touchpoint(i) => s.touchpoints.get(i).map_or("?".into(), |t| {
+                format!("{} [{}]", t.name, &t.stage.name()[..1])
+            }),
+            Obj::Strategy(i) => s
+                .strategies
+                .get(i)
+                .map_or("?".into(), |t| format!("Strategy {}", t.name)),
+        }
+    }
+
+    /// The validation path prefix of this object.
+    pub fn path(self) -> String {
+        match self {
+            Obj::Settings => String::new(),
+            Obj::Segment(i) => format!("segments[{i}]"),
+            Obj::Touchpoint(i) => format!("touchpoints[{i}]"),
+            Obj::Strategy(i) => format!("strategies[{i}]"),
+        }
+    }
+}
+
+/// What kind of input a field takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Text,
+    /// A number; `int` for whole numbers. `min`/`max` are shown as the expected range.
+    Num {
+        min: f64,
+        max: f64,
+        int: bool,
+    },
+    /// A pick-list cycled with ←/→.
+    Choice(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Num(f64),
+    Choice(usize),
+}
+
+type Getter = Box<dyn Fn(&Scenario) -> Option<Value>>;
+type Setter = Box<dyn Fn(&mut Scenario, Value) -> Result<(), String>>;
+
+pub struct Field {
+    pub label: String,
+    /// The path `model::validate` uses for problems of this field.
+    pub path: String,
+    pub kind: Kind,
+    get: Getter,
+    set: Setter,
+}
+
+impl Field {
+    pub fn get(&self, s: &Scenario) -> Option<Value> {
+        (self.get)(s)
+    }
+
+    pub fn set(&self, s: &mut Scenario, v: Value) -> Result<(), String> {
+        (self.set)(s, v)
+    }
+
+    /// The value as shown in the form.
+    pub fn display(&self, s: &Scenario) -> String {
+        match (self.get(s), &self.kind) {
+            (Some(Value::Text(t)), _) => t,
+            (Some(Value::Num(n)), Kind::Num { int: true, .. }) => format!("{}", n as i64),
+            (Some(Value::Num(n)), _) => fmt_num(n),
+            (Some(Value::Choice(c)), Kind::Choice(opts)) => {
+                opts.get(c).cloned().unwrap_or_default()
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Parses typed text into a value of this field's kind.
+    pub fn parse(&self, text: &str) -> Result<Value, String> {
+        match &self.kind {
+            Kind::Text => Ok(Value::Text(text.to_string())),
+            Kind::Num { int, .. } => {
+                let t = text.trim();
+                let v: f64 = t
+                    .parse()
+                    .map_err(|_| format!("\"{t}\" is not a number; write e.g. 0.9"))?;
+                if !v.is_finite() {
+                    return Err("expected a finite number".into());
+                }
+                if *int && (v.fract() != 0.0 || !(0.0..=u32::MAX as f64).contains(&v)) {
+                    return Err(format!("expected a whole number ≥ 0, found {t}"));
+                }
+                Ok(Value::Num(v))
+            }
+            Kind::Choice(opts) => opts
+                .iter()
+                .position(|o| o == text)
+                .map(Value::Choice)
+                .ok_or_else(|| format!("choose one of: {}", opts.join(", "))),
+        }
+    }
+}
+
+/// Shortest readable form of a number (0.92, 120, 1e-5).
+pub fn fmt_num(n: f64) -> String {
+    let s = format!("{n}");
+    if s.len() > 12 { format!("{n:.6}") } else { s }
+}
+
+fn text(
+    label: &str,
+    path: String,
+    get: impl Fn(&Scenario) -> Option<String> + 'static,
+    set: impl Fn(&mut Scenario, String) -> Option<()> + 'static,
+) -> Field {
+    Field {
+        label: label.into(),
+        path,
+        kind: Kind::Text,
+        get: Box::new(move |s| get(s).map(Value::Text)),
+        set: Box::new(move |s, v| match v {
+            Value::Text(t) => set(s, t).ok_or_else(|| "object no longer exists".into()),
+            _ => Err("expected text".into()),
+        }),
+    }
+}
+
+fn num(
+    label: &str,
+    path: String,
+    (min, max, int): (f64, f64, bool),
+    get: impl Fn(&Scenario) -> Option<f64> + 'static,
+    set: impl Fn(&mut Scenario, f64) -> Option<()> + 'static,
+) -> Field {
+    Field {
+        label: label.into(),
+        path,
+        kind: Kind::Num { min, max, int },
+        get: Box::new(move |s| get(s).map(Value::Num)),
+        set: Box::new(move |s, v| match v {
+            Value::Num(n) => set(s, n).ok_or_else(|| "object no longer exists".into()),
+            _ => Err("expected a number".into()),
+        }),
+    }
+}
+
+fn choice(
+    label: &str,
+    path: String,
+    opts: Vec<String>,
+    get: impl Fn(&Scenario) -> Option<usize> + 'static,
+    set: impl Fn(&mut Scenario, usize) -> Option<()> + 'static,
+) -> Field {
+    Field {
+        label: label.into(),
+        path,
+        kind: Kind::Choice(opts),
+        get: Box::new(move |s| get(s).map(Value::Choice)),
+        set: Box::new(move |s, v| match v {
+            Value::Choice(c) => set(s, c).ok_or_else(|| "object no longer exists".into()),
+            _ => Err("expected a choice".into()),
+        }),
+    }
+}
+
+const PROB: (f64, f64, bool) = (0.0, 1.0, false);
+const NONNEG: (f64, f64, bool) = (0.0, f64::INFINITY, false);
+const INT: (f64, f64, bool) = (0.0, u32::MAX as f64, true);
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+pub const PERIODS: [PeriodUnit; 5] = [
+    PeriodUnit::Day,
+    PeriodUnit::Week,
+    PeriodUnit::Month,
+    PeriodUnit::Quarter,
+    PeriodUnit::Year,
+];
+
+/// The fields of an object for the current scenario (some depend on variants chosen).
+pub fn fields(s: &Scenario, obj: Obj) -> Vec<Field> {
+    match obj {
+        Obj::Settings => settings_fields(),
+        Obj::Segment(i) => segment_fields(s, i),
+        Obj::Touchpoint(i) => touchpoint_fields(s, i),
+        Obj::Strategy(i) => strategy_fields(i),
+    }
+}
+
+fn settings_fields() -> Vec<Field> {
+    let mut v = vec![
+        text(
+            "Name",
+            "name".into(),
+            |s| Some(s.name.clone()),
+            |s, t| {
+                s.name = t;
+                Some(())
+            },
+        ),
+        text(
+            "Description",
+            "description".into(),
+            |s| Some(s.description.clone()),
+            |s, t| {
+                s.description = t;
+                Some(())
+            },
+        ),
+        text(
+            "Notes",
+            "notes".into(),
+            |s| Some(s.notes.clone()),
+            |s, t| {
+                s.notes = t;
+                Some(())
+            },
+        ),
+        text(
+            "Currency",
+            "currency".into(),
+            |s| Some(s.currency.clone()),
+            |s, t| {
+                s.currency = t;
+                Some(())
+            },
+        ),
+        choice(
+            "Period",
+            "period".into(),
+            strings(&["Day", "Week", "Month", "Quarter", "Year"]),
+            |s| PERIODS.iter().position(|p| *p == s.period),
+            |s, c| {
+                s.period = *PERIODS.get(c)?;
+                Some(())
+            },
+        ),
+        num(
+            "Horizon (periods)",
+            "horizon".into(),
+            (1.0, crate::model::MAX_HORIZON as f64, true),
+            |s| Some(s.horizon as f64),
+            |s, n| {
+                s.horizon = n as u32;
+                Some(())
+            },
+        ),
+        num(
+            "Discount rate / year",
+            "discount_rate".into(),
+            PROB,
+            |s| Some(s.discount_rate),
+            |s, n| {
+                s.discount_rate = n;
+                Some(())
+            },
+        ),
+        num(
+            "Report every (0=auto)",
+            "report_every".into(),
+            INT,
+            |s| Some(s.report_every.unwrap_or(0) as f64),
+            |s, n| {
+                s.report_every = if n == 0.0 { None } else { Some(n as u32) };
+                Some(())
+            },
+        ),
+        num(
+            "Attribution window",
+            "attribution_window".into(),
+            INT,
+            |s| Some(s.attribution_window as f64),
+            |s, n| {
+                s.attribution_window = n as u32;
+                Some(())
+            },
+        ),
+    ];
+    for (k, state) in ["satisfied", "pleased", "loyal"].into_iter().enumerate() {
+        v.push(num(
+            &format!("Protection {state}"),
+            format!("churn.protection.{state}"),
+            NONNEG,
+            move |s| {
+                let w = s.churn.protection;
+                Some([w.satisfied, w.pleased, w.loyal][k])
+            },
+            move |s, n| {
+                let w = &mut s.churn.protection;
+                *[&mut w.satisfied, &mut w.pleased, &mut w.loyal][k] = n;
+                Some(())
+            },
+        ));
+    }
+    v.push(num(
+        "Loyalty uplift",
+        "revenue.loyalty_uplift".into(),
+        NONNEG,
+        |s| Some(s.revenue.loyalty_uplift),
+        |s, n| {
+            s.revenue.loyalty_uplift = n;
+            Some(())
+        },
+    ));
+    v.push(num(
+        "Investment max uplift",
+        "investment.max_uplift".into(),
+        PROB,
+        |s| Some(s.investment.max_uplift),
+        |s, n| {
+            s.investment.max_uplift = n;
+            Some(())
+        },
+    ));
+    v.push(num(
+        "Half saturation",
+        "investment.half_saturation".into(),
+        (f64::MIN_POSITIVE, f64::INFINITY, false),
+        |s| Some(s.investment.half_saturation),
+        |s, n| {
+            s.investment.half_saturation = n;
+            Some(())
+        },
+    ));
+    v
+}
+
+fn seg(s: &Scenario, i: usize) -> Option<&Segment> {
+    s.segments.get(i)
+}
+fn seg_mut(s: &mut Scenario, i: usize) -> Option<&mut Segment> {
+    s.segments.get_mut(i)
+}
+
+fn segment_fields(s: &Scenario, i: usize) -> Vec<Field> {
+    let p = format!("segments[{i}]");
+    let mut v = vec![
+        text(
+            "Id",
+            format!("{p}.id"),
+            move |s| Some(seg(s, i)?.id.clone()),
+            move |s, t| {
+                seg_mut(s, i)?.id = t;
+                Some(())
+            },
+        ),
+        text(
+            "Name",
+            format!("{p}.name"),
+            move |s| Some(seg(s, i)?.name.clone()),
+            move |s, t| {
+                seg_mut(s, i)?.name = t;
+                Some(())
+            },
+        ),
+        num(
+            "Share",
+            format!("{p}.share"),
+            PROB,
+            move |s| Some(seg(s, i)?.share),
+            move |s, n| {
+                seg_mut(s, i)?.share = n;
+                Some(())
+            },
+        ),
+        num(
+            "Value per period",
+            format!("{p}.value_per_period"),
+            NONNEG,
+            move |s| Some(seg(s, i)?.value_per_period),
+            move |s, n| {
+                seg_mut(s, i)?.value_per_period = n;
+                Some(())
+            },
+        ),
+    ];
+    for (k, state) in ["satisfied", "pleased", "loyal"].into_iter().enumerate() {
+        v.push(num(
+            &format!("Initial {state}"),
+            format!("{p}.initial.{state}"),
+            PROB,
+            move |s| {
+                let l = seg(s, i)?.initial;
+                Some([l.satisfied, l.pleased, l.loyal][k])
+            },
+            move |s, n| {
+                let l: &mut TriadLevels = &mut seg_mut(s, i)?.initial;
+                *[&mut l.satisfied, &mut l.pleased, &mut l.loyal][k] = n;
+                Some(())
+            },
+        ));
+    }
+    v.push(choice(
+        "Churn propensity",
+        format!("{p}.churn_propensity"),
+        strings(&["Beta", "Fixed"]),
+        move |s| match seg(s, i)?.churn_propensity {
+            Propensity::Beta { .. } => Some(0),
+            Propensity::Fixed(_) => Some(1),
+        },
+        move |s, c| {
+            let g = seg_mut(s, i)?;
+            let mean = match g.churn_propensity {
+                Propensity::Beta { alpha, beta } => alpha / (alpha + beta),
+                Propensity::Fixed(t) => t,
+            };
+            let mean = if mean.is_finite() { mean } else { 0.1 };
+            g.churn_propensity = if c == 0 {
+                Propensity::Beta {
+                    alpha: mean * 4.0,
+                    beta: (1.0 - mean) * 4.0,
+                }
+            } else {
+                Propensity::Fixed(mean)
+            };
+            Some(())
+        },
+    ));
+    match seg(s, i).map(|g| g.churn_propensity) {
+        Some(Propensity::Beta { .. }) => {
+            for (k, name) in ["alpha", "beta"].into_iter().enumerate() {
+                v.push(num(
+                    &format!("  Beta {name}"),
+                    format!("{p}.churn_propensity.{name}"),
+                    (f64::MIN_POSITIVE, f64::INFINITY, false),
+                    move |s| match seg(s, i)?.churn_propensity {
+                        Propensity::Beta { alpha, beta } => Some([alpha, beta][k]),
+                        Propensity::Fixed(_) => None,
+                    },
+                    move |s, n| match &mut seg_mut(s, i)?.churn_propensity {
+                        Propensity::Beta { alpha, beta } => {
+                            *[alpha, beta][k] = n;
+                            Some(())
+                        }
+                        Propensity::Fixed(_) => None,
+                    },
+                ));
+            }
+        }
+        Some(Propensity::Fixed(_)) => v.push(num(
+            "  Fixed θ",
+            format!("{p}.churn_propensity"),
+            PROB,
+            move |s| match seg(s, i)?.churn_propensity {
+                Propensity::Fixed(t) => Some(t),
+                Propensity::Beta { .. } => None,
+            },
+            move |s, n| match &mut seg_mut(s, i)?.churn_propensity {
+                Propensity::Fixed(t) => {
+                    *t = n;
+                    Some(())
+                }
+                Propensity::Beta { .. } => None,
+            },
+        )),
+        None => {}
+    }
+    v
+}
+
+fn tp(s: &Scenario, i: usize) -> Option<&Touchpoint> {
+    s.touchpoints.get(i)
+}
+fn tp_mut(s: &mut Scenario, i: usize) -> Option<&mut Touchpoint> {
+    s.touchpoints.get_mut(i)
+}
+
+pub const TRIGGERS: [&str; 4] = ["EveryPeriod", "Chance", "OnIncident", "After"];
+pub const OUTCOMES: [Outcome; 3] = [Outcome::Success, Outcome::Failure, Outcome::Any];
+
+fn trigger_index(t: &Trigger) -> usize {
+    match t {
+        Trigger::EveryPeriod => 0,
+        Trigger::Chance(_) => 1,
+        Trigger::OnIncident => 2,
+        Trigger::After { .. } => 3,
+    }
+}
+
+fn escalation(t: &Touchpoint) -> Option<(usize, f64, f64)> {
+    t.on_failure.iter().enumerate().find_map(|(k, f)| match f {
+        FollowOn::Escalate { probability, cost } => Some((k, *probability, *cost)),
+        FollowOn::OpenIncident => None,
+    })
+}
+
+fn touchpoint_fields(s: &Scenario, i: usize) -> Vec<Field> {
+    let p = format!("touchpoints[{i}]");
+    let mut v = vec![
+        text(
+            "Id",
+            format!("{p}.id"),
+            move |s| Some(tp(s, i)?.id.clone()),
+            move |s, t| {
+                let old = std::mem::replace(&mut tp_mut(s, i)?.id, t.clone());
+                // Keep follow-on references pointing at the renamed touchpoint.
+                for other in &mut s.touchpoints {
+                    if let Trigger::After { touchpoint, .. } = &mut other.trigger
+                        && *touchpoint == old
+                        && !old.is_empty()
+                    {
+                        *touchpoint = t.clone();
+                    }
+                }
+                Some(())
+            },
+        ),
+        text(
+            "Name",
+            format!("{p}.name"),
+            move |s| Some(tp(s, i)?.name.clone()),
+            move |s, t| {
+                tp_mut(s, i)?.name = t;
+                Some(())
+            },
+        ),
+        choice(
+            "Stage",
+            format!("{p}.stage"),
+            strings(&["Purchase", "Exception", "Relationship"]),
+            move |s| Some(tp(s, i)?.stage.index()),
+            move |s, c| {
+                tp_mut(s, i)?.stage = *Stage::ALL.get(c)?;
+                Some(())
+            },
+        ),
+        text(
+            "Channel",
+            format!("{p}.channel"),
+            move |s| Some(tp(s, i)?.channel.clone()),
+            move |s, t| {
+                tp_mut(s, i)?.channel = t;
+                Some(())
+            },
+        ),
+        text(
+            "Owner",
+            format!("{p}.owner"),
+            move |s| Some(tp(s, i)?.owner.clone()),
+            move |s, t| {
+                tp_mut(s, i)?.owner = t;
+                Some(())
+            },
+        ),
+        num(
+            "Quality",
+            format!("{p}.quality"),
+            PROB,
+            move |s| Some(tp(s, i)?.quality),
+            move |s, n| {
+                tp_mut(s, i)?.quality = n;
+                Some(())
+            },
+        ),
+        num(
+            "Cost",
+            format!("{p}.cost"),
+            NONNEG,
+            move |s| Some(tp(s, i)?.cost),
+            move |s, n| {
+                tp_mut(s, i)?.cost = n;
+                Some(())
+            },
+        ),
+        choice(
+            "Trigger",
+            format!("{p}.trigger"),
+            strings(&TRIGGERS),
+            move |s| Some(trigger_index(&tp(s, i)?.trigger)),
+            move |s, c| {
+                let other = s
+                    .touchpoints
+                    .iter()
+                    .enumerate()
+                    .find(|(j, _)| *j != i)
+                    .map(|(_, t)| t.id.clone())
+                    .unwrap_or_default();
+                let t = tp_mut(s, i)?;
+                if trigger_index(&t.trigger) == c {
+                    return Some(());
+                }
+                t.trigger = match c {
+                    0 => Trigger::EveryPeriod,
+                    1 => Trigger::Chance(0.5),
+                    2 => Trigger::OnIncident,
+                    _ => Trigger::After {
+                        touchpoint: other,
+                        outcome: Outcome::Failure,
+                        probability: 1.0,
+                    },
+                };
+                Some(())
+            },
+        ),
+    ];
+    match s.touchpoints.get(i).map(|t| &t.trigger) {
+        Some(Trigger::Chance(_)) => v.push(num(
+            "  Chance per period",
+            format!("{p}.trigger"),
+            PROB,
+            move |s| match tp(s, i)?.trigger {
+                Trigger::Chance(c) => Some(c),
+                _ => None,
+            },
+            move |s, n| match &mut tp_mut(s, i)?.trigger {
+                Trigger::Chance(c) => {
+                    *c = n;
+                    Some(())
+                }
+                _ => None,
+            },
+        )),
+        Some(Trigger::After { .. }) => {
+            let ids: Vec<String> = s.touchpoints.iter().map(|t| t.id.clone()).collect();
+            let ids2 = ids.clone();
+            v.push(choice(
+                "  After touchpoint",
+                format!("{p}.trigger.touchpoint"),
+                ids.clone(),
+                move |s| match &tp(s, i)?.trigger {
+                    Trigger::After { touchpoint, .. } => Some(
+                        ids.iter()
+                            .position(|x| x == touchpoint)
+                            .unwrap_or(usize::MAX),
+                    ),
+                    _ => None,
+                },
+                move |s, c| match &mut tp_mut(s, i)?.trigger {
+                    Trigger::After { touchpoint, .. } => {
+                        *touchpoint = ids2.get(c)?.clone();
+                        Some(())
+                    }
+                    _ => None,
+                },
+            ));
+            v.push(choice(
+                "  After outcome",
+                format!("{p}.trigger.outcome"),
+                strings(&["Success", "Failure", "Any"]),
+                move |s| match &tp(s, i)?.trigger {
+                    Trigger::After { outcome, .. } => OUTCOMES.iter().position(|o| o == outcome),
+                    _ => None,
+                },
+                move |s, c| match &mut tp_mut(s, i)?.trigger {
+                    Trigger::After { outcome, .. } => {
+                        *outcome = *OUTCOMES.get(c)?;
+                        Some(())
+                    }
+                    _ => None,
+                },
+            ));
+            v.push(num(
+                "  After probability",
+                format!("{p}.trigger.probability"),
+                PROB,
+                move |s| match &tp(s, i)?.trigger {
+                    Trigger::After { probability, .. } => Some(*probability),
+                    _ => None,
+                },
+                move |s, n| match &mut tp_mut(s, i)?.trigger {
+                    Trigger::After { probability, .. } => {
+                        *probability = n;
+                        Some(())
+                    }
+                    _ => None,
+                },
+            ));
+        }
+        _ => {}
+    }
+    for (outcome, succ) in [("success", true), ("failure", false)] {
+        for (k, state) in ["satisfied", "pleased", "loyal"].into_iter().enumerate() {
+            let path = format!("{p}.effects.{outcome}.{state}");
+            let get_shift = move |s: &Scenario| -> Option<Shift> {
+                let e = tp(s, i)?.effects;
+                Some(if succ { e.success } else { e.failure }.get(k))
+            };
+            let set_shift = move |s: &mut Scenario, sh: Shift| -> Option<()> {
+                let e = &mut tp_mut(s, i)?.effects;
+                let shifts = if succ { &mut e.success } else { &mut e.failure };
+                *[
+                    &mut shifts.satisfied,
+                    &mut shifts.pleased,
+                    &mut shifts.loyal,
+                ][k] = sh;
+                Some(())
+            };
+            v.push(choice(
+                &format!("On {outcome}: {state}"),
+                path.clone(),
+                strings(&["Keep", "Up", "Down"]),
+                move |s| {
+                    Some(match get_shift(s)? {
+                        Shift::Keep => 0,
+                        Shift::Up(_) => 1,
+                        Shift::Down(_) => 2,
+                    })
+                },
+                move |s, c| {
+                    let f = match get_shift(s)? {
+                        Shift::Keep => 0.1,
+                        Shift::Up(f) | Shift::Down(f) => f,
+                    };
+                    set_shift(
+                        s,
+                        match c {
+                            0 => Shift::Keep,
+                            1 => Shift::Up(f),
+                            _ => Shift::Down(f),
+                        },
+                    )
+                },
+            ));
+            if !get_shift(s).is_none_or(|sh| sh.is_keep()) {
+                v.push(num(
+                    "    fraction",
+                    path,
+                    PROB,
+                    move |s| match get_shift(s)? {
+                        Shift::Up(f) | Shift::Down(f) => Some(f),
+                        Shift::Keep => None,
+                    },
+                    move |s, n| match get_shift(s)? {
+                        Shift::Up(_) => set_shift(s, Shift::Up(n)),
+                        Shift::Down(_) => set_shift(s, Shift::Down(n)),
+                        Shift::Keep => None,
+                    },
+                ));
+            }
+        }
+    }
+    v.push(choice(
+        "On failure: open incident",
+        format!("{p}.on_failure"),
+        strings(&["no", "yes"]),
+        move |s| Some(tp(s, i)?.on_failure.contains(&FollowOn::OpenIncident) as usize),
+        move |s, c| {
+            let t = tp_mut(s, i)?;
+            t.on_failure.retain(|f| *f != FollowOn::OpenIncident);
+            if c == 1 {
+                t.on_failure.insert(0, FollowOn::OpenIncident);
+            }
+            Some(())
+        },
+    ));
+    v.push(choice(
+        "On failure: escalate",
+        format!("{p}.on_failure"),
+        strings(&["no", "yes"]),
+        move |s| Some(escalation(tp(s, i)?).is_some() as usize),
+        move |s, c| {
+            let t = tp_mut(s, i)?;
+            let has = escalation(t).is_some();
+            if c == 1 && !has {
+                t.on_failure.push(FollowOn::Escalate {
+                    probability: 0.5,
+                    cost: 0.0,
+                });
+            } else if c == 0 {
+                t.on_failure
+                    .retain(|f| !matches!(f, FollowOn::Escalate { .. }));
+            }
+            Some(())
+        },
+    ));
+    if let Some((k, _, _)) = s.touchpoints.get(i).and_then(escalation) {
+        v.push(num(
+            "  Escalation probability",
+            format!("{p}.on_failure[{k}].probability"),
+            PROB,
+            move |s| Some(escalation(tp(s, i)?)?.1),
+            move |s, n| {
+                let t = tp_mut(s, i)?;
+                let (k, _, cost) = escalation(t)?;
+                t.on_failure[k] = FollowOn::Escalate {
+                    probability: n,
+                    cost,
+                };
+                Some(())
+            },
+        ));
+        v.push(num(
+            "  Escalation cost",
+            format!("{p}.on_failure[{k}].cost"),
+            NONNEG,
+            move |s| Some(escalation(tp(s, i)?)?.2),
+            move |s, n| {
+                let t = tp_mut(s, i)?;
+                let (k, probability, _) = escalation(t)?;
+                t.on_failure[k] = FollowOn::Escalate {
+                    probability,
+                    cost: n,
+                };
+                Some(())
+            },
+        ));
+    }
+    v.push(text(
+        "Notes",
+        format!("{p}.notes"),
+        move |s| Some(tp(s, i)?.notes.clone()),
+        move |s, t| {
+            tp_mut(s, i)?.notes = t;
+            Some(())
+        },
+    ));
+    v
+}
+
+fn st(s: &Scenario, i: usize) -> Option<&Strategy> {
+    s.strategies.get(i)
+}
+fn st_mut(s: &mut Scenario, i: usize) -> Option<&mut Strategy> {
+    s.strategies.get_mut(i)
+}
+
+fn strategy_fields(i: usize) -> Vec<Field> {
+    let p = format!("strategies[{i}]");
+    let mut v = vec![
+        text(
+            "Name",
+            format!("{p}.name"),
+            move |s| Some(st(s, i)?.name.clone()),
+            move |s, t| {
+                st_mut(s, i)?.name = t;
+                Some(())
+            },
+        ),
+        text(
+            "Description",
+            format!("{p}.description"),
+            move |s| Some(st(s, i)?.description.clone()),
+            move |s, t| {
+                st_mut(s, i)?.description = t;
+                Some(())
+            },
+        ),
+        num(
+            "Budget",
+            format!("{p}.budget"),
+            NONNEG,
+            move |s| Some(st(s, i)?.budget),
+            move |s, n| {
+                st_mut(s, i)?.budget = n;
+                Some(())
+            },
+        ),
+    ];
+    for stage in Stage::ALL {
+        let key = stage.name().to_lowercase();
+        v.push(num(
+            &format!("Emphasis {key}"),
+            format!("{p}.emphasis.{key}"),
+            PROB,
+            move |s| Some(st(s, i)?.emphasis.get(stage)),
+            move |s, n| {
+                let e: &mut Emphasis = &mut st_mut(s, i)?.emphasis;
+                *emphasis_mut(e, stage) = n;
+                Some(())
+            },
+        ));
+    }
+    v
+}
+
+pub fn emphasis_mut(e: &mut Emphasis, stage: Stage) -> &mut f64 {
+    match stage {
+        Stage::Purchase => &mut e.purchase,
+        Stage::Exception => &mut e.exception,
+        Stage::Relationship => &mut e.relationship,
+    }
+}
+
+/// Sets one stage's share and rescales the other two proportionally so the three sum to 1.
+pub fn set_linked(e: &mut Emphasis, stage: Stage, value: f64) {
+    let v = if value.is_finite() {
+        value.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let others: Vec<Stage> = Stage::ALL.into_iter().filter(|s| *s != stage).collect();
+    let (a, b) = (e.get(others[0]), e.get(others[1]));
+    let rest = 1.0 - v;
+    let sum = a + b;
+    let na = if sum > 1e-12 && sum.is_finite() {
+        (a / sum * rest).clamp(0.0, rest)
+    } else {
+        rest / 2.0
+    };
+    *emphasis_mut(e, stage) = v;
+    *emphasis_mut(e, others[0]) = na;
+    *emphasis_mut(e, others[1]) = (rest - na).max(0.0);
+}

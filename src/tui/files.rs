@@ -1,0 +1,103 @@
+//! Saving, backups, comments detection, change detection and the recovery file.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::load::{parse_scenario, read_text, to_canonical_ron};
+use crate::scenario::Scenario;
+
+/// The file's modification time, if it exists.
+pub fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// `FILE` + suffix, e.g. `journey.ron.bak`.
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Whether RON text contains a comment (`//` or `/*` outside string literals).
+pub fn has_comments(text: &str) -> bool {
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut prev = '\0';
+    for ch in text.chars() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '"' {
+                in_str = false;
+            }
+        } else if ch == '"' {
+            in_str = true;
+        } else if prev == '/' && (ch == '/' || ch == '*') {
+            return true;
+        }
+        prev = if in_str { '\0' } else { ch };
+    }
+    false
+}
+
+/// Reads a scenario for editing: parsed but not validated (problems are shown in the app).
+/// Returns the scenario and whether the text had comments.
+pub fn read(path: &Path) -> Result<(Scenario, bool), String> {
+    let text = read_text(path).map_err(|e| e.to_string())?;
+    let s = parse_scenario(path, &text).map_err(|e| e.to_string())?;
+    Ok((s, has_comments(&text)))
+}
+
+/// Saves canonical RON atomically, keeping one `FILE.bak` copy of the previous file.
+pub fn save(path: &Path, scenario: &Scenario) -> std::io::Result<()> {
+    if path.exists() {
+        std::fs::copy(path, with_suffix(path, ".bak"))?;
+    }
+    crate::fsutil::write_atomic(path, to_canonical_ron(scenario).as_bytes())
+}
+
+/// Where unsaved work goes on SIGTERM/SIGHUP: next to the file, or in the temp dir for the
+/// built-in example.
+pub fn recovery_path(path: Option<&Path>) -> PathBuf {
+    match path {
+        Some(p) => with_suffix(p, ".recovery.ron"),
+        None => std::env::temp_dir().join("cxsim-builtin.recovery.ron"),
+    }
+}
+
+pub fn write_recovery(path: &Path, scenario: &Scenario) -> std::io::Result<()> {
+    crate::fsutil::write_atomic(path, to_canonical_ron(scenario).as_bytes())
+}
+
+pub fn read_recovery(path: &Path) -> Option<Scenario> {
+    let text = std::fs::read_to_string(path).ok()?;
+    parse_scenario(path, &text).ok()
+}
+
+pub fn remove_recovery(path: Option<&Path>) {
+    let p = recovery_path(path);
+    if p.exists() {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// A starting scenario for a new file: the built-in example renamed.
+pub fn template(path: &Path) -> String {
+    let name = path.file_stem().map_or("New journey".to_string(), |s| {
+        s.to_string_lossy().into_owned()
+    });
+    match parse_scenario(
+        Path::new(crate::BUILTIN_EXAMPLE_NAME),
+        crate::BUILTIN_EXAMPLE,
+    ) {
+        Ok(mut s) => {
+            s.name = name;
+            s.description = "A new journey map, started from the built-in example.".into();
+            s.notes = "Notes live here: comments are not kept when the studio saves.".into();
+            to_canonical_ron(&s)
+        }
+        Err(_) => crate::BUILTIN_EXAMPLE.to_string(),
+    }
+}

@@ -1,0 +1,238 @@
+//! The journey studio: a terminal app over the library.
+//!
+//! - `app`: plain state plus `App::apply`, the only place state changes;
+//! - `keys`: the one key table behind dispatch, the hint bar and the help overlay;
+//! - `ui`: pure rendering of `&App` (and hit-testing through the same layout);
+//! - `fields`: the editable fields of every scenario object;
+//! - `worker`: the background simulation thread (generations, cancel, preview then full);
+//! - `files`: saving with a backup, comments detection, recovery files.
+//!
+//! `run` owns the terminal: one event loop, a panic hook installed before raw mode, restore on
+//! every exit path, SIGTERM/SIGHUP write unsaved work to a recovery file.
+
+pub mod app;
+pub mod fields;
+pub mod files;
+pub mod keys;
+pub mod ui;
+pub mod worker;
+
+use std::io::{Write, stdout};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self as ct, DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub use app::{App, Event};
+
+/// Why the studio could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum StudioError {
+    /// The file is not a readable scenario (syntax); semantic problems are shown in the app.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Whether the studio currently owns the terminal (the panic hook restores it only then).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Loads the file to edit (creating it from a template if it does not exist) or the built-in
+/// example. Only syntax errors stop the studio: semantic problems are shown inside it.
+pub fn open(file: Option<&Path>) -> Result<App, StudioError> {
+    match file {
+        None => {
+            let s = crate::load::parse_scenario(
+                Path::new(crate::BUILTIN_EXAMPLE_NAME),
+                crate::BUILTIN_EXAMPLE,
+            )
+            .map_err(|e| StudioError::Invalid(e.to_string()))?;
+            Ok(App::new(s, None, false))
+        }
+        Some(p) => {
+            let mut created = false;
+            if !p.exists() {
+                crate::fsutil::write_atomic(p, files::template(p).as_bytes())
+                    .map_err(|e| StudioError::Io(format!("{}: cannot create: {e}", p.display())))?;
+                created = true;
+            }
+            let (s, comments) = files::read(p).map_err(|e| {
+                if p.is_file() {
+                    StudioError::Invalid(e)
+                } else {
+                    StudioError::Io(e)
+                }
+            })?;
+            let mut app = App::new(s, Some(p.to_path_buf()), comments);
+            if created {
+                app.status = format!("created {} from the template", p.display());
+            }
+            Ok(app)
+        }
+    }
+}
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = stdout().flush();
+}
+
+/// Installs (once) a panic hook that restores the terminal — including mouse capture, which
+/// ratatui's own hook leaves on — before the message is printed. Panics on other threads (the
+/// simulation worker) are caught there and shown in the app, so they stay quiet here.
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !ACTIVE.load(Ordering::SeqCst) {
+                prev(info);
+                return;
+            }
+            if std::thread::current().name() == Some("main") {
+                ACTIVE.store(false, Ordering::SeqCst);
+                restore_terminal();
+                prev(info);
+            }
+        }));
+    });
+}
+
+fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("cxsim-input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match ct::poll(Duration::from_millis(100)) {
+                    Ok(true) => {
+                        let ev = match ct::read() {
+                            Ok(ct::Event::Key(k)) => Event::Key(k),
+                            Ok(ct::Event::Mouse(m)) => Event::Mouse(m),
+                            Ok(ct::Event::Resize(w, h)) => Event::Resize(w, h),
+                            Ok(_) => continue,
+                            Err(_) => break,
+                        };
+                        if tx.send(ev).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(_) => break,
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// Runs the studio on a file (or the built-in example) until the user quits.
+pub fn run(file: Option<&Path>) -> Result<(), StudioError> {
+    let mut app = open(file)?;
+    app.offer_recovery();
+
+    let signal = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, signal.clone())
+            .map_err(|e| StudioError::Io(format!("cannot install signal handler: {e}")))?;
+    }
+
+    install_panic_hook();
+    ACTIVE.store(true, Ordering::SeqCst);
+    let setup = (|| -> std::io::Result<Terminal<CrosstermBackend<std::io::Stdout>>> {
+        enable_raw_mode()?;
+        execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        Terminal::new(CrosstermBackend::new(stdout()))
+    })();
+    let mut terminal = match setup {
+        Ok(t) => t,
+        Err(e) => {
+            ACTIVE.store(false, Ordering::SeqCst);
+            restore_terminal();
+            return Err(StudioError::Io(format!(
+                "cannot start the terminal UI: {e}"
+            )));
+        }
+    };
+    let result = event_loop(&mut terminal, &mut app, &signal);
+    ACTIVE.store(false, Ordering::SeqCst);
+    restore_terminal();
+    if let Some(p) = result.as_ref().ok().and_then(|r| r.clone()) {
+        eprintln!(
+            "cxsim: unsaved work written to {} — the next start offers to restore it",
+            p.display()
+        );
+    }
+    result.map(|_| ()).map_err(StudioError::Io)
+}
+
+/// The one loop: wait for an event, drain the queue, apply, hand requests to the worker,
+/// draw at most once. Returns the recovery file written on a termination signal, if any.
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    app: &mut App,
+    signal: &AtomicBool,
+) -> Result<Option<PathBuf>, String> {
+    let io = |e: std::io::Error| format!("terminal error: {e}");
+    let (tx, rx) = channel::<Event>();
+    let stop = Arc::new(AtomicBool::new(false));
+    spawn_input(tx.clone(), stop.clone()).map_err(io)?;
+    let worker = worker::Worker::spawn(worker::engine_runner(), tx, Event::Worker).map_err(io)?;
+    if let Ok(size) = terminal.size() {
+        app.size = (size.width, size.height);
+    }
+    let tick = Duration::from_millis(250);
+    let mut last_tick = Instant::now();
+    let mut outcome = Ok(None);
+    loop {
+        if app.cancel_running {
+            worker.cancel_current();
+            app.cancel_running = false;
+        }
+        if let Some(req) = app.take_request() {
+            worker.submit(req);
+        }
+        if let Err(e) = terminal.draw(|f| ui::draw(f, app)) {
+            outcome = Err(io(e));
+            break;
+        }
+        let first = match rx.recv_timeout(tick) {
+            Ok(ev) => ev,
+            Err(RecvTimeoutError::Timeout) => Event::Tick,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        app.handle_event(first);
+        while let Ok(ev) = rx.try_recv() {
+            app.handle_event(ev);
+        }
+        if last_tick.elapsed() >= tick {
+            last_tick = Instant::now();
+            app.handle_event(Event::Tick);
+        }
+        if signal.load(Ordering::Relaxed) {
+            outcome = Ok(app.write_recovery());
+            break;
+        }
+        if app.should_quit {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    worker.cancel_current();
+    drop(worker);
+    outcome
+}

@@ -96,6 +96,11 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// A table row: label, how to read the value from a strategy, decimals.
+type MetricRow = (&'static str, fn(&StrategyResult) -> Estimate, usize);
+/// A churn-cause row: label and how to read the share.
+type CauseRow = (&'static str, fn(&StrategyResult) -> f64);
+
 fn pm(e: &Estimate, decimals: usize) -> String {
     format!("{:.*} ±{:.*}", decimals, e.mean, decimals, e.hi - e.mean)
 }
@@ -148,14 +153,19 @@ pub fn table(r: &RunResults) -> String {
             .iter()
             .map(|s| {
                 let p = &s.retention[t];
-                format!("{:.1}% [{:.1}, {:.1}]", p.mean * 100.0, p.lo * 100.0, p.hi * 100.0)
+                format!(
+                    "{:.1}% [{:.1}, {:.1}]",
+                    p.mean * 100.0,
+                    p.lo * 100.0,
+                    p.hi * 100.0
+                )
             })
             .collect();
         row(&mut out, &format!("  after {} {t}", r.period), cells);
     }
 
     header(&mut out, "Per initial customer (±95%)");
-    let metrics: [(&str, fn(&StrategyResult) -> Estimate, usize); 7] = [
+    let metrics: [MetricRow; 7] = [
         ("  revenue", |s| s.revenue_per_customer, 1),
         ("  NPV", |s| s.npv_per_customer, 1),
         ("  CLV", |s| s.clv_per_customer, 1),
@@ -170,7 +180,7 @@ pub fn table(r: &RunResults) -> String {
     }
 
     header(&mut out, "Churn by root cause");
-    let causes: [(&str, fn(&StrategyResult) -> f64); 4] = [
+    let causes: [CauseRow; 4] = [
         ("  Purchase", |s| s.churn_by_stage.purchase),
         ("  Exception", |s| s.churn_by_stage.exception),
         ("  Relationship", |s| s.churn_by_stage.relationship),
@@ -191,7 +201,7 @@ fn group_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);

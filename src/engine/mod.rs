@@ -251,7 +251,12 @@ impl Engine {
         let mut values = vec![[0.0f64; M]; n_s];
         for idx in first..last {
             for (si, st) in c.strategies.iter().enumerate() {
-                let v = simulate_customer(
+                let sim = if st.any_after {
+                    simulate_customer::<true>
+                } else {
+                    simulate_customer::<false>
+                };
+                let v = sim(
                     c,
                     st,
                     self.spec.seed,
@@ -261,9 +266,9 @@ impl Engine {
                     &mut history,
                 );
                 let sa = &mut acc.strategies[si];
-                for m in 0..M {
-                    sa.metric_sum[m] += v[m];
-                    sa.metric_sq[m] += v[m] * v[m];
+                for ((sum, sq), x) in sa.metric_sum.iter_mut().zip(&mut sa.metric_sq).zip(v) {
+                    *sum += x;
+                    *sq += x * x;
                 }
                 values[si] = v;
             }
@@ -291,7 +296,7 @@ impl Engine {
 /// are walked with zipped iterators so the per-period arrays need no bounds checks. Kept out of
 /// line so its loop gets the registers to itself.
 #[inline(never)]
-fn simulate_customer(
+fn simulate_customer<const ANY_AFTER: bool>(
     c: &Compiled,
     st: &StrategyC,
     seed: u64,
@@ -345,7 +350,7 @@ fn simulate_customer(
         .zip(&mut triad_sum[1..])
         .zip(&mut history[1..]);
     for (t0, (((&d, rev_t), triad_t), hist_t)) in periods.enumerate() {
-        if st.any_after {
+        if ANY_AFTER {
             counts.fill([0, 0]);
         }
         let mut period_incidents = 0u32;
@@ -377,20 +382,23 @@ fn simulate_customer(
                 let harm =
                     w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
                 s = next;
-                let worse = failed & (harm > worst_harm);
-                worst_harm = if worse { harm } else { worst_harm };
-                worst_k = if worse { k as u32 } else { worst_k };
+                // Select with masks: the compiler turns if/else here back into a branch.
+                let mask = u64::from(failed & (harm > worst_harm)).wrapping_neg();
+                worst_harm =
+                    f64::from_bits((worst_harm.to_bits() & !mask) | (harm.to_bits() & mask));
+                worst_k = ((u64::from(worst_k) & !mask) | (k as u64 & mask)) as u32;
                 tp_failures[tp.file_index] += u64::from(failed);
                 period_incidents += u32::from(failed & tp.opens_incident);
-                if st.any_after {
+                if ANY_AFTER {
                     counts[k][usize::from(failed)] += 1;
                 }
-                if failed && tp.esc_start != tp.esc_end {
-                    for &(thr, cost) in &st.escalations[tp.esc_start..tp.esc_end] {
-                        if rng.hit(thr) {
-                            escalations += 1;
-                            period_cost += cost;
-                        }
+                // An empty range unless it failed: for touchpoints without escalations the loop
+                // test is then predictable, where a test of the outcome would not be.
+                let esc_end = if failed { tp.esc_end } else { tp.esc_start };
+                for &(thr, cost) in &st.escalations[tp.esc_start..esc_end] {
+                    if rng.hit(thr) {
+                        escalations += 1;
+                        period_cost += cost;
                     }
                 }
             }

@@ -629,3 +629,26 @@ fn customers_and_seed_are_visible_and_changeable() {
     typed(&mut app, "--");
     assert!(render(&app, 80, 24).contains("n 100,000 · seed 2"));
 }
+
+#[test]
+fn key_table_has_no_conflicts_and_drives_the_hint_bar() {
+    use cxsim::tui::keys::{Ctx, HELP_ORDER, KEYS, hints, lookup};
+    for ctx in HELP_ORDER {
+        let mut seen = Vec::new();
+        for b in KEYS.iter().filter(|b| b.ctx == ctx) {
+            for k in b.keys {
+                assert!(!seen.contains(k), "{k:?} bound twice in {ctx:?}");
+                seen.push(*k);
+                // Dispatch finds exactly this binding's command.
+                let ev = KeyEvent::new(k.0, k.1);
+                assert_eq!(lookup(ctx, &ev), Some(b.cmd), "{k:?} in {ctx:?}");
+            }
+        }
+    }
+    let app = studio();
+    let text = render(&app, 200, 30);
+    let bar = text.lines().last().expect("hint bar");
+    for (label, hint) in hints(Ctx::Map) {
+        assert!(bar.contains(&format!("{label} {hint}")), "{bar}");
+    }
+}

@@ -594,6 +594,7 @@ impl App {
                 self.help_scroll = 0;
             }
             Cmd::Back => self.back(),
+            Cmd::Quit => self.request_quit(),
             Cmd::NextPane | Cmd::PrevPane => {
                 let i = PANES.iter().position(|p| *p == self.pane).unwrap_or(0);
                 let n = PANES.len();

@@ -36,6 +36,7 @@ impl Ctx {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmd {
     Help,
+    Quit,
     Back,
     NextPane,
     PrevPane,
@@ -547,6 +548,14 @@ pub static KEYS: &[Binding] = &[
     ),
     b!(
         Global,
+        [(Char('c'), C)],
+        "^C",
+        "quit (asks when there are unsaved changes)",
+        Cmd::Quit,
+        ""
+    ),
+    b!(
+        Global,
         [(Char('S'), N)],
         "S",
         "next random seed",
@@ -589,7 +598,7 @@ pub fn hints(ctx: Ctx) -> Vec<(&'static str, &'static str)> {
         .filter(|b| !b.hint.is_empty() && b.ctx == ctx)
         .map(|b| (b.label, b.hint))
         .collect();
-    if !modal {
+    if !modal && ctx != Ctx::Global {
         v.extend(
             KEYS.iter()
                 .filter(|b| !b.hint.is_empty() && b.ctx == Ctx::Global)

@@ -196,7 +196,11 @@ fn event_loop(
         app.size = (size.width, size.height);
     }
     let tick = Duration::from_millis(250);
+    // At most one frame per 30 ms: a flood of progress reports or fast typing never lags.
+    let frame = Duration::from_millis(30);
     let mut last_tick = Instant::now();
+    let mut last_draw: Option<Instant> = None;
+    let mut needs_draw = true;
     let mut outcome = Ok(None);
     loop {
         if app.cancel_running {
@@ -206,22 +210,33 @@ fn event_loop(
         if let Some(req) = app.take_request() {
             worker.submit(req);
         }
-        if let Err(e) = terminal.draw(|f| ui::draw(f, app)) {
-            outcome = Err(io(e));
-            break;
+        if needs_draw && last_draw.is_none_or(|t| t.elapsed() >= frame) {
+            if let Err(e) = terminal.draw(|f| ui::draw(f, app)) {
+                outcome = Err(io(e));
+                break;
+            }
+            last_draw = Some(Instant::now());
+            needs_draw = false;
         }
-        let first = match rx.recv_timeout(tick) {
-            Ok(ev) => ev,
-            Err(RecvTimeoutError::Timeout) => Event::Tick,
+        let wait = if needs_draw { frame } else { tick };
+        let first = match rx.recv_timeout(wait) {
+            Ok(ev) => Some(ev),
+            Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        app.handle_event(first);
+        if let Some(ev) = first {
+            app.handle_event(ev);
+            needs_draw = true;
+        }
+        // Drain everything pending before the next frame.
         while let Ok(ev) = rx.try_recv() {
             app.handle_event(ev);
+            needs_draw = true;
         }
         if last_tick.elapsed() >= tick {
             last_tick = Instant::now();
             app.handle_event(Event::Tick);
+            needs_draw = true;
         }
         if signal.load(Ordering::Relaxed) {
             outcome = Ok(app.write_recovery());

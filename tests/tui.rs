@@ -652,3 +652,34 @@ fn key_table_has_no_conflicts_and_drives_the_hint_bar() {
         assert!(bar.contains(&format!("{label} {hint}")), "{bar}");
     }
 }
+
+#[test]
+fn comments_are_detected_outside_strings_only() {
+    use cxsim::tui::files::has_comments;
+    assert!(has_comments("// header\nScenario()"));
+    assert!(has_comments("Scenario(/* x */)"));
+    assert!(!has_comments(
+        "Scenario(notes: \"see https://example.com\")"
+    ));
+    assert!(!has_comments("Scenario(notes: \"a \\\" // quoted\")"));
+    assert!(has_comments("Scenario(notes: \"url\") // trailing"));
+}
+
+#[test]
+fn an_invalid_file_opens_with_its_problems_shown() {
+    let (_dir, path) = fixture();
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("quality: 0.92", "quality: 92.0")).expect("write");
+    let mut app = open_fixture(&path);
+    assert_eq!(app.problems.len(), 1);
+    assert!(
+        app.take_request().is_none(),
+        "no simulation of an invalid scenario"
+    );
+    let map = render(&app, 100, 30);
+    assert!(map.contains("✗ delivery"), "{map}");
+    assert!(map.contains("simulation paused"));
+    typed(&mut app, "2");
+    let insp = render(&app, 120, 40);
+    assert!(insp.contains("✗ Delivery [P]"), "{insp}");
+}

@@ -20,8 +20,8 @@ use model::Model;
 use results::RunResults;
 
 /// The journey `cargo run --release` opens when given no file.
-pub const BUILTIN_EXAMPLE: &str = include_str!("../scenarios/benchmark-triad.ron");
-pub const BUILTIN_EXAMPLE_NAME: &str = "builtin:benchmark-triad.ron";
+pub const BUILTIN_EXAMPLE: &str = include_str!("../scenarios/ecommerce-retailer.ron");
+pub const BUILTIN_EXAMPLE_NAME: &str = "builtin:ecommerce-retailer.ron";
 
 /// Simulates a model with the given spec on the current rayon pool, without progress reports.
 pub fn simulate(model: &Model, spec: &RunSpec) -> RunResults {

@@ -195,11 +195,11 @@ fn map_cards_show_channel_owner_quality_heat_and_follow_ons() {
         "Purchase",
         "Exception",
         "Relationship",
-        "Delivery",
+        "Parcel delivery",
         "Courier",
         "Fulfilment",
-        "q 0.92",
-        "→ complaint",
+        "q 0.90",
+        "→ delay-notice",
         "churn",
     ] {
         assert!(text.contains(needle), "map misses {needle}:\n{text}");
@@ -576,7 +576,8 @@ fn tabs_and_clicks_switch_and_select() {
     let (lane, _, rect) = cards.iter().find(|c| c.0 == 2).copied().expect("card");
     app.handle_event(click(rect.x + 2, rect.y + 2));
     assert_eq!(app.map_lane, lane);
-    assert_eq!(app.selected_touchpoint(), Some(2));
+    // The first Relationship card of the built-in e-commerce journey is `newsletter` (index 6).
+    assert_eq!(app.selected_touchpoint(), Some(6));
     // Tab cycles panes across screens.
     for expect in [
         Pane::InspList,

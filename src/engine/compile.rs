@@ -130,9 +130,10 @@ impl Compiled {
         }
 
         let per_year = f64::from(s.period.per_year());
-        let rate = (1.0 + s.discount_rate).powf(1.0 / per_year) - 1.0;
+        // libm (pure Rust) rather than the platform's libm: the same bits on every machine.
+        let rate = libm::pow(1.0 + s.discount_rate, 1.0 / per_year) - 1.0;
         let discount: Vec<f64> = (1..=model.horizon())
-            .map(|t| (1.0 + rate).powi(-(t as i32)))
+            .map(|t| libm::pow(1.0 + rate, -(t as f64)))
             .collect();
 
         let mut cum_discount = vec![0.0];

@@ -410,7 +410,8 @@ fn simulate_customer<const ANY_AFTER: bool>(
 
         let draw = rng.next32();
         if draw < theta_thr {
-            let h = theta * (-(w[0] * s[0] + w[1] * s[1] + w[2] * s[2])).exp();
+            // libm's exp, not the platform's: identical bits on every machine and libc.
+            let h = theta * libm::exp(-(w[0] * s[0] + w[1] * s[1] + w[2] * s[2]));
             if (draw as f64) < h * rng::SCALE32 {
                 churned_at = t0 + 1;
                 break;

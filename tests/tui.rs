@@ -214,7 +214,7 @@ fn map_cards_show_channel_owner_quality_heat_and_follow_ons() {
 fn add_touchpoint_edit_probability_out_of_range_save_and_reload() {
     let (_dir, path) = fixture();
     let mut app = open_fixture(&path);
-    assert!(!app.had_comments || app.had_comments); // the fixture has a header comment
+    assert!(app.had_comments, "the fixture has a header comment");
     // Add a touchpoint in the Exception lane through the map.
     key(&mut app, KeyCode::Down);
     assert_eq!(app.map_lane, 1);

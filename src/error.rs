@@ -24,7 +24,7 @@ impl fmt::Display for Problem {
 /// Why a scenario file could not become a model.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{}: cannot read file: {source}", path.display())]
+    #[error("{}: error: cannot read file: {source}", path.display())]
     Io {
         path: PathBuf,
         #[source]

@@ -60,7 +60,7 @@ impl Checker {
         } else {
             self.push(
                 path.to_string(),
-                format!("expected a finite number, found {v}"),
+                format!("expected a finite number, found {}", num(v)),
                 "NaN and infinity have no business meaning; write a plain number",
             );
             false
@@ -71,7 +71,7 @@ impl Checker {
         if self.finite(path, v) && !(0.0..=1.0).contains(&v) {
             self.push(
                 path.to_string(),
-                format!("expected a probability between 0 and 1, found {v}"),
+                format!("expected a probability between 0 and 1, found {}", num(v)),
                 "write 0.9 for \"9 in 10\", not 90",
             );
         }
@@ -81,7 +81,7 @@ impl Checker {
         if self.finite(path, v) && v < 0.0 {
             self.push(
                 path.to_string(),
-                format!("expected a number ≥ 0, found {v}"),
+                format!("expected a number ≥ 0, found {}", num(v)),
                 hint,
             );
         }
@@ -91,24 +91,25 @@ impl Checker {
         if self.finite(path, v) && v <= 0.0 {
             self.push(
                 path.to_string(),
-                format!("expected a number > 0, found {v}"),
+                format!("expected a number > 0, found {}", num(v)),
                 hint,
             );
         }
     }
 
+    /// `what` names the key, e.g. "touchpoint id" or "strategy name".
     fn id(&mut self, path: &str, id: &str, seen: &mut HashMap<String, String>, what: &str) {
         if id.trim().is_empty() {
             self.push(
                 path.to_string(),
-                format!("{what} id is empty"),
-                "give it a short unique id such as \"delivery\"",
+                format!("{what} is empty"),
+                "give it a short unique name such as \"delivery\"",
             );
         } else if let Some(first) = seen.get(id) {
             self.push(
                 path.to_string(),
-                format!("duplicate {what} id \"{id}\" (first used at {first})"),
-                "ids must be unique; rename one of them",
+                format!("duplicate {what} \"{id}\" (first used at {first})"),
+                "they must be unique; rename one of them",
             );
         } else {
             seen.insert(id.to_string(), path.to_string());
@@ -122,7 +123,7 @@ impl Checker {
                 if self.finite(path, f) && !(0.0..=1.0).contains(&f) {
                     self.push(
                         path.to_string(),
-                        format!("expected a fraction between 0 and 1, found {f}"),
+                        format!("expected a fraction between 0 and 1, found {}", num(f)),
                         "Up(0.1) closes a tenth of the gap to the top; Down(0.3) loses 30 % of the level",
                     );
                 }
@@ -154,7 +155,10 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     } else if s.horizon > MAX_HORIZON {
         c.push(
             "horizon".into(),
-            format!("horizon {} exceeds the maximum of {MAX_HORIZON} periods", s.horizon),
+            format!(
+                "horizon {} exceeds the maximum of {MAX_HORIZON} periods",
+                s.horizon
+            ),
             "use a longer period unit (Month instead of Day) for long horizons",
         );
     }
@@ -163,7 +167,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
             "discount_rate".into(),
             format!(
                 "expected an annual rate between 0 and 1, found {}",
-                s.discount_rate
+                num(s.discount_rate)
             ),
             "write 0.08 for 8 % a year",
         );
@@ -174,7 +178,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
         c.push(
             "report_every".into(),
             format!(
-                "expected between 1 and the horizon ({}), found {r}",
+                "expected a number of periods between 1 and the horizon ({}), found {r}",
                 s.horizon
             ),
             "omit it to report once a year",
@@ -200,7 +204,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     let mut share_sum = 0.0;
     for (i, seg) in s.segments.iter().enumerate() {
         let p = format!("segments[{i}]");
-        c.id(&format!("{p}.id"), &seg.id, &mut seg_ids, "segment");
+        c.id(&format!("{p}.id"), &seg.id, &mut seg_ids, "segment id");
         c.probability(&format!("{p}.share"), seg.share);
         share_sum += seg.share;
         c.non_negative(
@@ -220,11 +224,10 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
             Propensity::Fixed(theta) => c.probability(&format!("{p}.churn_propensity"), theta),
         }
     }
-    if !s.segments.is_empty() && share_sum.is_finite() && (share_sum - 1.0).abs() > SUM_TOLERANCE
-    {
+    if !s.segments.is_empty() && share_sum.is_finite() && (share_sum - 1.0).abs() > SUM_TOLERANCE {
         c.push(
             "segments".into(),
-            format!("segment shares sum to {share_sum}, expected 1"),
+            format!("segment shares sum to {}, expected 1", fmt_sum(share_sum)),
             "shares are fractions of the customer base; make them add up to exactly 1",
         );
     }
@@ -253,7 +256,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
             &format!("touchpoints[{i}].id"),
             &tp.id,
             &mut tp_ids,
-            "touchpoint",
+            "touchpoint id",
         );
     }
     let index_of: HashMap<&str, usize> = s
@@ -285,8 +288,10 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
             tp.cost,
             "cost per occurrence cannot be negative",
         );
-        for (outcome, shifts) in [("success", tp.effects.success), ("failure", tp.effects.failure)]
-        {
+        for (outcome, shifts) in [
+            ("success", tp.effects.success),
+            ("failure", tp.effects.failure),
+        ] {
             for (k, state) in ["satisfied", "pleased", "loyal"].iter().enumerate() {
                 c.shift(&format!("{p}.effects.{outcome}.{state}"), shifts.get(k));
             }
@@ -412,7 +417,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     let mut names = HashMap::new();
     for (i, st) in s.strategies.iter().enumerate() {
         let p = format!("strategies[{i}]");
-        c.id(&format!("{p}.name"), &st.name, &mut names, "strategy");
+        c.id(&format!("{p}.name"), &st.name, &mut names, "strategy name");
         c.non_negative(
             &format!("{p}.budget"),
             st.budget,
@@ -426,7 +431,13 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
         if sum.is_finite() && (sum - 1.0).abs() > SUM_TOLERANCE {
             c.push(
                 format!("{p}.emphasis"),
-                format!("emphasis shares sum to {sum}, expected 1"),
+                format!(
+                    "emphasis shares sum to {} ({} + {} + {}), expected 1",
+                    fmt_sum(sum),
+                    num(e.purchase),
+                    num(e.exception),
+                    num(e.relationship)
+                ),
                 "split the budget over the three stages, e.g. (purchase: 0.5, exception: 0.3, relationship: 0.2)",
             );
         }
@@ -441,6 +452,28 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     } else {
         Err(c.problems)
     }
+}
+
+/// A number as a message shows it: as written for everyday magnitudes, in exponent form for
+/// huge or tiny ones (1e308 would otherwise print as 309 digits).
+fn num(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && a.is_finite() && !(1e-6..1e15).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A sum of fractions for messages: rounding noise removed (0.1 + 0.2 shows as 0.3), yet any
+/// difference from 1 beyond `SUM_TOLERANCE` stays visible.
+fn fmt_sum(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        return num(v);
+    }
+    let s = format!("{v:.12}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
 }
 
 /// Kahn's algorithm, always picking the ready touchpoint earliest in (stage, file order), so the

@@ -360,12 +360,15 @@ fn simulate_customer<const ANY_AFTER: bool>(
         let mut worst_harm = f64::NEG_INFINITY;
         let mut worst_k = u32::MAX;
         for (k, tp) in st.tps.iter().enumerate() {
-            let mut n = if tp.kind == TriggerKind::Every {
-                1
-            } else {
-                let n = occurrences(tp, &mut rng, counts, period_incidents);
-                tp_runs[tp.file_index] += u64::from(n);
-                n
+            let mut n = match tp.kind {
+                TriggerKind::Every => 1,
+                // Incidents are rare: skip the bookkeeping when there are none.
+                TriggerKind::OnIncident if period_incidents == 0 => continue,
+                _ => {
+                    let n = occurrences(tp, &mut rng, counts, period_incidents);
+                    tp_runs[tp.file_index] += u64::from(n);
+                    n
+                }
             };
             while n > 0 {
                 n -= 1;
@@ -378,15 +381,16 @@ fn simulate_customer<const ANY_AFTER: bool>(
                     aff[1].0 + aff[1].1 * s[1],
                     aff[2].0 + aff[2].1 * s[2],
                 ];
-                // Harm: how much a failure raised the log-hazard.
-                let harm =
-                    w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
+                if failed {
+                    // Harm: how much this failure raised the log-hazard.
+                    let harm =
+                        w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
+                    if harm > worst_harm {
+                        worst_harm = harm;
+                        worst_k = k as u32;
+                    }
+                }
                 s = next;
-                // Select with masks: the compiler turns if/else here back into a branch.
-                let mask = u64::from(failed & (harm > worst_harm)).wrapping_neg();
-                worst_harm =
-                    f64::from_bits((worst_harm.to_bits() & !mask) | (harm.to_bits() & mask));
-                worst_k = ((u64::from(worst_k) & !mask) | (k as u64 & mask)) as u32;
                 tp_failures[tp.file_index] += u64::from(failed);
                 period_incidents += u32::from(failed & tp.opens_incident);
                 if ANY_AFTER {

@@ -197,7 +197,8 @@ pub fn table(r: &RunResults) -> String {
     out
 }
 
-fn group_thousands(n: u64) -> String {
+/// 200000 → "200,000" (used by the table and the terminal app).
+pub fn group_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {

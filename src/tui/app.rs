@@ -1385,15 +1385,7 @@ impl App {
 
 /// 200000 → "200,000".
 pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    crate::report::group_thousands(n)
 }
 
 // Keep mouse helpers here so `ui` stays a set of pure functions.

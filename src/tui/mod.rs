@@ -47,6 +47,20 @@ pub enum StudioError {
 /// Whether the studio currently owns the terminal (the panic hook restores it only then).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
+/// The unsaved scenario and where its recovery file goes, kept current by the event loop so the
+/// panic hook can save the user's work even though it cannot reach the `App`.
+static PENDING_RECOVERY: std::sync::Mutex<Option<(PathBuf, crate::scenario::Scenario)>> =
+    std::sync::Mutex::new(None);
+
+/// Writes the pending unsaved work (if any) to its recovery file; used on a panic.
+fn write_pending_recovery() -> Option<PathBuf> {
+    // try_lock: a panic while the loop holds the lock must not deadlock the hook.
+    let guard = PENDING_RECOVERY.try_lock().ok()?;
+    let (path, scenario) = guard.as_ref()?;
+    files::write_recovery(path, scenario).ok()?;
+    Some(path.clone())
+}
+
 /// Loads the file to edit (creating it from a template if it does not exist) or the built-in
 /// example. Only syntax errors stop the studio: semantic problems are shown inside it.
 pub fn open(file: Option<&Path>) -> Result<App, StudioError> {
@@ -109,35 +123,56 @@ fn install_panic_hook() {
                 ACTIVE.store(false, Ordering::SeqCst);
                 restore_terminal();
                 prev(info);
+                if let Some(p) = write_pending_recovery() {
+                    eprintln!(
+                        "cxsim: unsaved work written to {} — the next start offers to restore it",
+                        p.display()
+                    );
+                }
             }
         }));
     });
 }
 
-fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+/// Reads terminal input on its own thread. If reading fails or the thread panics, `lost` is set
+/// so the loop can save the user's work and exit instead of waiting for keys that never come.
+fn spawn_input(
+    tx: Sender<Event>,
+    stop: Arc<AtomicBool>,
+    lost: Arc<AtomicBool>,
+) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("cxsim-input".into())
         .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                match ct::poll(Duration::from_millis(100)) {
-                    Ok(true) => {
-                        let ev = match ct::read() {
-                            Ok(ct::Event::Key(k)) => Event::Key(k),
-                            Ok(ct::Event::Mouse(m)) => Event::Mouse(m),
-                            Ok(ct::Event::Resize(w, h)) => Event::Resize(w, h),
-                            Ok(_) => continue,
-                            Err(_) => break,
-                        };
-                        if tx.send(ev).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(_) => break,
-                }
+            let stop_flag = stop.clone();
+            let read =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| input_loop(&tx, &stop)));
+            if !stop_flag.load(Ordering::Relaxed) || read.is_err() {
+                lost.store(true, Ordering::SeqCst);
             }
         })?;
     Ok(())
+}
+
+fn input_loop(tx: &Sender<Event>, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        match ct::poll(Duration::from_millis(100)) {
+            Ok(true) => {
+                let ev = match ct::read() {
+                    Ok(ct::Event::Key(k)) => Event::Key(k),
+                    Ok(ct::Event::Mouse(m)) => Event::Mouse(m),
+                    Ok(ct::Event::Resize(w, h)) => Event::Resize(w, h),
+                    Ok(_) => continue,
+                    Err(_) => break,
+                };
+                if tx.send(ev).is_err() {
+                    break;
+                }
+            }
+            Ok(false) => {}
+            Err(_) => break,
+        }
+    }
 }
 
 /// Runs the studio on a file (or the built-in example) until the user quits.
@@ -190,7 +225,8 @@ fn event_loop(
     let io = |e: std::io::Error| format!("terminal error: {e}");
     let (tx, rx) = channel::<Event>();
     let stop = Arc::new(AtomicBool::new(false));
-    spawn_input(tx.clone(), stop.clone()).map_err(io)?;
+    let input_lost = Arc::new(AtomicBool::new(false));
+    spawn_input(tx.clone(), stop.clone(), input_lost.clone()).map_err(io)?;
     let worker = worker::Worker::spawn(worker::engine_runner(), tx, Event::Worker).map_err(io)?;
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
@@ -233,6 +269,21 @@ fn event_loop(
             app.handle_event(ev);
             needs_draw = true;
         }
+        // Keep the panic hook's copy of unsaved work current (cheap: compared, cloned on change).
+        if let Ok(mut pending) = PENDING_RECOVERY.try_lock() {
+            let current = pending.as_ref().map(|(_, s)| s);
+            if !app.dirty() {
+                *pending = None;
+            } else if current != Some(&app.scenario) {
+                *pending = Some((
+                    files::recovery_path(app.source_path()),
+                    app.scenario.clone(),
+                ));
+            }
+        }
+        if app.should_quit {
+            break;
+        }
         if last_tick.elapsed() >= tick {
             last_tick = Instant::now();
             app.handle_event(Event::Tick);
@@ -242,7 +293,12 @@ fn event_loop(
             outcome = Ok(app.write_recovery());
             break;
         }
-        if app.should_quit {
+        if input_lost.load(Ordering::SeqCst) {
+            let saved = app
+                .write_recovery()
+                .map(|p| format!("; unsaved work written to {}", p.display()))
+                .unwrap_or_default();
+            outcome = Err(format!("terminal input stopped{saved}"));
             break;
         }
     }

@@ -165,11 +165,12 @@ pub fn table(r: &RunResults) -> String {
     }
 
     header(&mut out, "Per initial customer (±95%)");
-    let metrics: [MetricRow; 7] = [
+    let metrics: [MetricRow; 8] = [
         ("  revenue", |s| s.revenue_per_customer, 1),
         ("  NPV", |s| s.npv_per_customer, 1),
         ("  CLV", |s| s.clv_per_customer, 1),
-        ("  cost (service+programme)", |s| s.cost_per_customer, 1),
+        ("  service cost", |s| s.cost_per_customer, 1),
+        ("  programme spend", |s| s.programme_per_customer, 1),
         ("  incidents", |s| s.incidents_per_customer, 3),
         ("  escalations", |s| s.escalations_per_customer, 3),
         ("  active periods", |s| s.lifetime_periods, 2),

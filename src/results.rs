@@ -118,7 +118,10 @@ pub struct StrategyResult {
     pub revenue_per_customer: Estimate,
     pub npv_per_customer: Estimate,
     pub clv_per_customer: Estimate,
+    /// Service cost: touchpoint occurrences plus escalations, undiscounted.
     pub cost_per_customer: Estimate,
+    /// The strategy's programme spend (budget × active periods), undiscounted.
+    pub programme_per_customer: Estimate,
     pub incidents_per_customer: Estimate,
     pub escalations_per_customer: Estimate,
     pub lifetime_periods: Estimate,
@@ -239,6 +242,17 @@ impl RunResults {
                     npv_per_customer: est(M_NPV),
                     clv_per_customer: est(M_CLV),
                     cost_per_customer: est(M_COST),
+                    // budget × lifetime: exactly the lifetime estimate scaled by the budget.
+                    programme_per_customer: {
+                        let b = s.strategies[si].budget;
+                        let l = est(M_LIFETIME);
+                        Estimate {
+                            mean: b * l.mean,
+                            se: b * l.se,
+                            lo: b * l.lo,
+                            hi: b * l.hi,
+                        }
+                    },
                     incidents_per_customer: est(M_INCIDENTS),
                     escalations_per_customer: est(M_ESCALATIONS),
                     lifetime_periods: est(M_LIFETIME),

@@ -440,12 +440,11 @@ fn simulate_customer<const ANY_AFTER: bool>(
         acc.churned_at[churned_at] += 1;
         attribute(st, acc, &history[..=churned_at], c.attribution_window);
     }
-    let programme = st.budget * lifetime as f64;
     let disc_programme = st.budget * c.cum_discount[lifetime];
     let clv = disc_revenue - disc_service;
     [
         revenue,
-        service_cost + programme,
+        service_cost,
         clv - disc_programme,
         clv,
         f64::from(incidents),

@@ -138,3 +138,29 @@ fn mismatched_arms_are_refused() {
         Some(ArmsError::NoArms)
     );
 }
+
+#[test]
+fn an_arm_gets_the_same_sums_whatever_arms_run_beside_it() {
+    // Arms with the same segments share each customer's first draws (stream, segment, θ);
+    // arms with other segments draw their own. Either way an arm's sums must be exactly those
+    // of a run of that arm alone.
+    let m = load("retail-bank.ron");
+    let mut other = m.scenario.clone();
+    other.segments[0].churn_propensity = cxsim::scenario::Propensity::Fixed(0.05);
+    let other = cxsim::model::validate(other).expect("still valid");
+    let mut arms = Arm::all(&m);
+    arms.insert(
+        1,
+        Arm {
+            model: &other,
+            strategy: 0,
+        },
+    );
+    let together = cxsim::simulate_arms(&arms, 5_000, 13).expect("same horizon");
+    let together = together.acc.expect("sums kept");
+    for (i, arm) in arms.iter().enumerate() {
+        let alone = cxsim::simulate_arms(&[*arm], 5_000, 13).expect("one arm");
+        let alone = alone.acc.expect("sums kept");
+        assert_eq!(together.strategies[i], alone.strategies[0], "arm {i}");
+    }
+}

@@ -242,3 +242,23 @@ fn beta_0_3_0_8() {
 fn beta_5_1_5() {
     check_sampler(5.0, 1.5, 5);
 }
+
+#[test]
+fn beta_1_1_is_uniform() {
+    check_sampler(1.0, 1.0, 6);
+}
+
+#[test]
+fn impossible_parameters_give_a_finite_value_instead_of_a_panic_or_a_hang() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    for (a, b) in [
+        (0.0, 1.0),
+        (1.0, 0.0),
+        (f64::NAN, 2.0),
+        (f64::INFINITY, 1.0),
+        (-1.0, -1.0),
+    ] {
+        let x = BetaSampler::new(a, b).sample(&mut rng);
+        assert!((0.0..=1.0).contains(&x), "Beta({a}, {b}) gave {x}");
+    }
+}

@@ -48,7 +48,7 @@ pub(crate) struct SegmentC {
     pub propensity: PropensityC,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum PropensityC {
     Beta(crate::engine::beta::BetaSampler),
     Fixed(f64),
@@ -81,6 +81,21 @@ pub(crate) struct ArmC {
 pub(crate) struct Compiled {
     pub horizon: usize,
     pub arms: Vec<ArmC>,
+    /// For each arm, the first arm whose segments draw a customer's segment and θ the same
+    /// way (itself if none earlier does): those draws are made once per customer and shared.
+    pub draw_source: Vec<usize>,
+}
+
+impl ArmC {
+    /// Whether two arms turn a customer's stream into the same segment and θ.
+    fn draws_like(&self, other: &ArmC) -> bool {
+        self.segments.len() == other.segments.len()
+            && self
+                .segments
+                .iter()
+                .zip(&other.segments)
+                .all(|(a, b)| a.cum_share == b.cum_share && a.propensity == b.propensity)
+    }
 }
 
 fn affine(shift: Shift) -> (f64, f64) {
@@ -103,12 +118,17 @@ pub fn invested_quality(quality: f64, stage_budget: f64, max_uplift: f64, half_s
 impl Compiled {
     /// Compiles the arms; the caller has checked that they share one horizon.
     pub fn from_arms(arms: &[crate::engine::Arm<'_>]) -> Compiled {
+        let arms: Vec<ArmC> = arms
+            .iter()
+            .map(|a| ArmC::new(a.model, a.strategy))
+            .collect();
+        let draw_source = (0..arms.len())
+            .map(|i| (0..i).find(|&j| arms[j].draws_like(&arms[i])).unwrap_or(i))
+            .collect();
         Compiled {
-            horizon: arms.first().map_or(0, |a| a.model.horizon()),
-            arms: arms
-                .iter()
-                .map(|a| ArmC::new(a.model, a.strategy))
-                .collect(),
+            horizon: arms.first().map_or(0, |a| a.discount.len()),
+            arms,
+            draw_source,
         }
     }
 }

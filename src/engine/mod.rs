@@ -348,8 +348,18 @@ impl Engine {
         let mut counts = vec![[0u32; 2]; max_tp];
         let mut history = vec![(0.0f64, u32::MAX); c.horizon + 1];
         let mut values = vec![[0.0f64; M]; n_s];
+        let mut starts: Vec<CustomerStart> = Vec::with_capacity(n_s);
         for idx in first..last {
+            starts.clear();
             for (si, st) in c.arms.iter().enumerate() {
+                // Arms with the same segments share the customer's first draws (the Beta
+                // sample is the costliest step per customer); the rest of the stream is each
+                // arm's own copy, so results are the same as drawing afresh.
+                let start = match starts.get(c.draw_source[si]) {
+                    Some(shared) => shared.clone(),
+                    None => CustomerStart::new(st, self.spec.seed, idx),
+                };
+                starts.push(start.clone());
                 let sim = if st.any_after {
                     simulate_customer::<true>
                 } else {
@@ -358,8 +368,7 @@ impl Engine {
                 let v = sim(
                     c.horizon,
                     st,
-                    self.spec.seed,
-                    idx,
+                    start,
                     &mut acc.strategies[si],
                     &mut counts,
                     &mut history,
@@ -389,6 +398,37 @@ impl Engine {
     }
 }
 
+/// A customer's draws before the journey: the stream, the segment and θ.
+#[derive(Debug, Clone)]
+struct CustomerStart {
+    rng: CustomerRng,
+    segment: usize,
+    theta: f64,
+}
+
+impl CustomerStart {
+    #[inline]
+    fn new(arm: &ArmC, seed: u64, idx: u64) -> CustomerStart {
+        let mut rng = CustomerRng::new(seed, idx);
+        let u = rng.uniform();
+        // The last bound is +∞ (see compile.rs), so the search always ends inside.
+        let segment = arm
+            .segments
+            .iter()
+            .position(|s| u < s.cum_share)
+            .unwrap_or(arm.segments.len().saturating_sub(1));
+        let theta = match &arm.segments[segment].propensity {
+            PropensityC::Beta(b) => b.sample(rng.inner()),
+            PropensityC::Fixed(t) => *t,
+        };
+        CustomerStart {
+            rng,
+            segment,
+            theta,
+        }
+    }
+}
+
 /// The harm of "no failure yet" in a period: below any real failure's harm.
 const NO_HARM: f64 = -1e300;
 
@@ -401,23 +441,17 @@ const NO_HARM: f64 = -1e300;
 fn simulate_customer<const ANY_AFTER: bool>(
     horizon: usize,
     st: &ArmC,
-    seed: u64,
-    idx: u64,
+    start: CustomerStart,
     acc: &mut StrategyAcc,
     counts: &mut [[u32; 2]],
     history: &mut [(f64, u32)],
 ) -> [f64; M] {
-    let mut rng = CustomerRng::new(seed, idx);
-    let u = rng.uniform();
-    let seg = st
-        .segments
-        .iter()
-        .find(|s| u < s.cum_share)
-        .unwrap_or(&st.segments[st.segments.len() - 1]);
-    let theta = match &seg.propensity {
-        PropensityC::Beta(b) => b.sample(rng.inner()),
-        PropensityC::Fixed(t) => *t,
-    };
+    let CustomerStart {
+        mut rng,
+        segment,
+        theta,
+    } = start;
+    let seg = &st.segments[segment];
     // h = θ·exp(−x) with x = w·s ≥ 0, and exp(x) ≥ 1 + x + x²/2, so a draw d with
     // d·(1 + x + x²/2) ≥ θ·2^32 cannot churn: the exp() runs only below that bound. The factor
     // 1 + 1e-12 covers rounding, so the decision is exactly the full computation's.

@@ -1,0 +1,262 @@
+//! The organisation behind the journey (issue 7): the pure functions of `cxsim::org` against
+//! their documented closed forms, validation of the new fields, and the limiting cases in which
+//! the organisation must reproduce the plain triad model exactly.
+
+mod common;
+
+use std::path::Path;
+
+use cxsim::org::{
+    self, Feedback, engagement_factor, execution_factor, learn_step, learning_closed_form,
+    learning_fixed_point, level_after_spend,
+};
+
+const RHOS: [f64; 5] = [0.0, -0.25, -1.0, -3.0, -20.0];
+const W: [f64; 3] = [1.0, 1.0, 1.0];
+
+fn grid() -> Vec<f64> {
+    (0..=20).map(|k| f64::from(k) / 20.0).collect()
+}
+
+#[test]
+fn execution_factor_is_zero_when_any_leg_is_missing() {
+    for rho in RHOS {
+        for &a in &grid() {
+            for &b in &grid() {
+                for legs in [[0.0, a, b], [a, 0.0, b], [a, b, 0.0]] {
+                    assert_eq!(execution_factor(legs, W, rho), 0.0, "{legs:?} rho {rho}");
+                    assert_eq!(
+                        execution_factor(legs, [0.2, 0.5, 0.3], rho),
+                        0.0,
+                        "{legs:?} rho {rho}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn execution_factor_is_one_with_all_legs_and_monotone_in_each_leg() {
+    let g = grid();
+    for rho in RHOS {
+        assert_eq!(execution_factor([1.0; 3], W, rho), 1.0);
+        for &a in &g {
+            for &b in &g {
+                for leg in 0..3 {
+                    let mut prev = -1.0;
+                    for &v in &g {
+                        let mut legs = [a, b, a];
+                        legs[leg] = v;
+                        let x = execution_factor(legs, W, rho);
+                        assert!((0.0..=1.0).contains(&x));
+                        assert!(x >= prev, "not monotone: {legs:?} rho {rho}: {x} < {prev}");
+                        // A power mean with ρ ≤ 0 never exceeds the geometric mean (ρ = 0)
+                        // and lies between the smallest and largest leg.
+                        let lo = legs.iter().copied().fold(f64::INFINITY, f64::min);
+                        let hi = legs.iter().copied().fold(0.0, f64::max);
+                        assert!(x <= hi + 1e-12 && x >= lo - 1e-12, "{legs:?} {x}");
+                        prev = x;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn execution_factor_matches_the_named_means() {
+    let legs = [0.9, 0.5, 0.2];
+    let geo = (0.9f64 * 0.5 * 0.2).powf(1.0 / 3.0);
+    assert!((execution_factor(legs, W, 0.0) - geo).abs() < 1e-12);
+    let harm = 3.0 / (1.0 / 0.9 + 1.0 / 0.5 + 1.0 / 0.2);
+    assert!((execution_factor(legs, W, -1.0) - harm).abs() < 1e-12);
+    // Very negative ρ: the weakest leg decides.
+    assert!((execution_factor(legs, W, -200.0) - 0.2).abs() < 0.002);
+    // Weights are relative: (2, 2, 2) is the same as (1, 1, 1).
+    assert_eq!(
+        execution_factor(legs, [2.0; 3], -1.0),
+        execution_factor(legs, W, -1.0)
+    );
+    // Complementarity: raising the weakest leg helps more than raising the strongest.
+    let base = execution_factor(legs, W, -1.0);
+    let weak = execution_factor([0.9, 0.5, 0.3], W, -1.0) - base;
+    let strong = execution_factor([1.0, 0.5, 0.2], W, -1.0) - base;
+    assert!(weak > strong);
+}
+
+#[test]
+fn spend_closes_part_of_the_gap() {
+    assert_eq!(level_after_spend(0.3, 0.0, 2.0), 0.3);
+    assert!((level_after_spend(0.3, 2.0, 2.0) - 0.65).abs() < 1e-15);
+    assert!((level_after_spend(0.0, 6.0, 2.0) - 0.75).abs() < 1e-15);
+    assert_eq!(engagement_factor(1.0, 0.5), 1.0);
+    assert_eq!(engagement_factor(0.0, 0.5), 0.5);
+    assert!((engagement_factor(0.6, 0.5) - 0.8).abs() < 1e-15);
+}
+
+#[test]
+fn learning_converges_to_the_documented_fixed_point() {
+    for (q0, r, l, d) in [
+        (0.6, 0.1, 0.5, 0.0),
+        (0.6, 0.2, 0.3, 0.02),
+        (0.95, 0.5, 0.1, 0.3),
+        (0.1, 1.0, 1.0, 0.0),
+        (0.7, 0.0, 0.9, 0.1),
+    ] {
+        let fb = Feedback {
+            response_rate: r,
+            learning_rate: l,
+            decay: d,
+        };
+        let star = learning_fixed_point(q0, &fb);
+        let a: f64 = l * r;
+        let expected = if a + d > 0.0 {
+            (a + d * q0) / (a + d)
+        } else {
+            q0
+        };
+        assert!((star - expected).abs() < 1e-15);
+        assert!(
+            (learn_step(star, q0, &fb) - star).abs() < 1e-15,
+            "not fixed"
+        );
+        let mut p = q0;
+        for t in 1..=400u32 {
+            let cf = learning_closed_form(q0, &fb, t);
+            assert!((p - cf).abs() < 1e-12, "t {t}: {p} vs closed form {cf}");
+            p = learn_step(p, q0, &fb);
+        }
+        if a + d > 0.0 {
+            assert!((p - star).abs() < 1e-9, "{p} did not converge to {star}");
+        } else {
+            assert_eq!(p, q0);
+        }
+    }
+    // Learning rate 0 and no decay: the quality stays exactly the designed one.
+    let none = Feedback {
+        response_rate: 0.3,
+        learning_rate: 0.0,
+        decay: 0.0,
+    };
+    assert_eq!(learn_step(0.83, 0.83, &none), 0.83);
+}
+
+fn scenario(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn the_schedule_without_organisation_is_the_plain_compiled_quality() {
+    for file in [
+        "scenarios/benchmark-triad.ron",
+        "scenarios/ecommerce-retailer.ron",
+        "scenarios/b2b-saas.ron",
+        "scenarios/retail-bank.ron",
+        "scenarios/telecom.ron",
+    ] {
+        let m = common::model(&scenario(file));
+        let s = &m.scenario;
+        for si in 0..s.strategies.len() {
+            let sch = org::schedule(&m, si);
+            assert!(!sch.dynamic(), "{file}");
+            assert_eq!(sch.execution_factor, 1.0);
+            let st = &s.strategies[si];
+            for (i, tp) in s.touchpoints.iter().enumerate() {
+                let plain = cxsim::engine::invested_quality(
+                    tp.quality,
+                    st.budget * st.emphasis.get(tp.stage),
+                    s.investment.max_uplift,
+                    s.investment.half_saturation,
+                );
+                assert_eq!(sch.quality[i], vec![plain], "{file} {}", tp.id);
+            }
+        }
+    }
+}
+
+/// The single-touchpoint feedback loop of docs/model.md §10: quality trajectory in the schedule
+/// follows the closed form and ends at the fixed point.
+#[test]
+fn schedule_follows_the_learning_recursion() {
+    let m = common::model(
+        r#"Scenario(name: "learn", period: Month, horizon: 200,
+        segments: [Segment(id: "a", share: 1.0, value_per_period: 10.0,
+            initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), churn_propensity: Fixed(0.01))],
+        touchpoints: [Touchpoint(id: "t", name: "T", stage: Purchase, trigger: EveryPeriod,
+            quality: 0.6, feedback: Some(Feedback(response_rate: 0.2, learning_rate: 0.5, decay: 0.05)))],
+        churn: (protection: (satisfied: 1.0, pleased: 1.0, loyal: 1.0)),
+        revenue: (loyalty_uplift: 0.0),
+        strategies: [Strategy(name: "s", emphasis: (purchase: 1.0, exception: 0.0, relationship: 0.0))])"#,
+    );
+    let sch = org::schedule(&m, 0);
+    assert!(sch.dynamic());
+    let fb = Feedback {
+        response_rate: 0.2,
+        learning_rate: 0.5,
+        decay: 0.05,
+    };
+    assert_eq!(sch.quality[0].len(), 200);
+    for (t, &q) in sch.quality[0].iter().enumerate() {
+        let cf = learning_closed_form(0.6, &fb, t as u32 + 1);
+        assert!((q - cf).abs() < 1e-12, "period {}: {q} vs {cf}", t + 1);
+    }
+    // (0.1 + 0.05·0.6) / 0.15 = 13/15.
+    let star = 13.0 / 15.0;
+    assert!((sch.quality[0][199] - star).abs() < 1e-9);
+}
+
+#[test]
+fn organisation_fields_are_validated_with_paths_and_hints() {
+    let text = scenario("scenarios/benchmark-triad.ron")
+        .replace(
+            "strategies: [",
+            r#"organisation: Some(Organisation(
+                teams: [Team(id: "Fulfilment", engagement: 1.2, drift: 0.1,
+                             staffing: Some(Staffing(agents_per_1000: 0.0, capacity: 10.0))),
+                        Team(id: "Fulfilment", engagement: 0.5)],
+                triangle: Some(Triangle(leadership: 0.5, incentives: -0.1, culture: 0.5, rho: 1.0)),
+            )),
+            strategies: ["#,
+        )
+        .replace(
+            "on_failure: [OpenIncident],",
+            r#"on_failure: [OpenIncident], team: Some("Nobody"),
+               feedback: Some(Feedback(response_rate: 1.0, learning_rate: 0.9, decay: 0.5)),
+               variants: [Variant(name: "current"), Variant(name: "fast", quality: Some(2.0))],"#,
+        )
+        .replace(
+            "budget: 0.0,",
+            r#"budget: 0.0, variants: {"delivery": "slow", "nope": "x"},
+               organisation: Some(OrgSpend(culture: -1.0)),"#,
+        );
+    let err = match cxsim::load::load_str(Path::new("x.ron"), &text) {
+        Ok(_) => panic!("invalid organisation accepted"),
+        Err(e) => e,
+    };
+    let paths: Vec<String> = err.problems().into_iter().map(|p| p.path).collect();
+    for expected in [
+        "organisation.teams[0].engagement",
+        "organisation.teams[0].staffing.agents_per_1000",
+        "organisation.teams[1].id",
+        "organisation.triangle.incentives",
+        "organisation.triangle.rho",
+        "touchpoints[0].team",
+        "touchpoints[0].feedback",
+        "touchpoints[0].variants[0].name",
+        "touchpoints[0].variants[1].quality",
+        "strategies[0].organisation.culture",
+        "strategies[0].variants[\"delivery\"]",
+        "strategies[0].variants[\"nope\"]",
+    ] {
+        assert!(
+            paths.iter().any(|p| p == expected),
+            "no problem at {expected}; got {paths:?}"
+        );
+    }
+    assert!(
+        err.problems().iter().all(|p| !p.hint.is_empty()),
+        "every problem has a hint"
+    );
+}

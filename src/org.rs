@@ -545,6 +545,262 @@ pub fn programme_spend(s: &Scenario, si: usize) -> f64 {
     }
 }
 
+/// Parses `TOUCHPOINT=VARIANT` (the `--variant` option).
+pub fn parse_variant_arg(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((tp, v)) if !tp.trim().is_empty() && !v.trim().is_empty() => {
+            Ok((tp.trim().to_string(), v.trim().to_string()))
+        }
+        _ => Err(format!(
+            "error: --variant expects TOUCHPOINT=VARIANT, found \"{arg}\"\n  hint: e.g. --variant returns=instant-refund"
+        )),
+    }
+}
+
+/// `cxsim run --variant tp=name …`: for each selected strategy, a copy that also selects the
+/// given variants, named `"<strategy> [tp=name, …]"`. Returns the extended model and the
+/// strategy order (each strategy followed by its copy), so the copies run on common random
+/// numbers with their originals. Problems (unknown touchpoint or variant) come back as the
+/// validation's messages.
+pub fn with_variant_strategies(
+    model: &Model,
+    strategies: &[usize],
+    choices: &[(String, String)],
+) -> Result<(Model, Vec<usize>), Vec<Problem>> {
+    let mut s = model.scenario.clone();
+    let label: Vec<String> = choices.iter().map(|(t, v)| format!("{t}={v}")).collect();
+    let label = label.join(", ");
+    let mut order = Vec::with_capacity(strategies.len() * 2);
+    for &si in strategies {
+        let mut copy = s.strategies[si].clone();
+        copy.name = format!("{} [{label}]", copy.name);
+        for (tp, v) in choices {
+            copy.variants.insert(tp.clone(), v.clone());
+        }
+        order.push(si);
+        order.push(s.strategies.len());
+        s.strategies.push(copy);
+    }
+    let m = crate::model::validate(s)?;
+    Ok((m, order))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+/// What the organisation did for one strategy (JSON `strategies[].organisation`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgResult {
+    /// Share of the stage budget that becomes better touchpoints (1 without a triangle).
+    pub execution_factor: f64,
+    /// Leadership, incentives and culture after the strategy's spend (absent without a triangle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legs: Option<LegLevels>,
+    /// Organisational spend per active customer-period (included in programme spend).
+    pub spend_per_period: f64,
+    pub teams: Vec<TeamResult>,
+    pub touchpoints: Vec<TouchpointOrgResult>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LegLevels {
+    pub leadership: f64,
+    pub incentives: f64,
+    pub culture: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamResult {
+    pub id: String,
+    /// Engagement in periods 1..=horizon.
+    pub engagement: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TouchpointOrgResult {
+    pub id: String,
+    /// The design variant in use ("current" = the file's design).
+    pub variant: String,
+    /// The team delivering it ("" if none) and whether its engagement applies.
+    pub team: String,
+    pub staff: bool,
+    /// Success probability in periods 1..=horizon (after learning, investment and engagement).
+    pub quality: Vec<f64>,
+    /// Feedback responses per initial customer over the horizon (expected: response rate ×
+    /// occurrences), and those about failures.
+    pub feedback_per_customer: f64,
+    pub failure_feedback_per_customer: f64,
+    /// Failures recovered in the same period, per initial customer.
+    pub recovered_per_customer: f64,
+}
+
+/// The organisation part of a strategy's results; `None` for scenarios without organisation
+/// features, so their JSON is unchanged.
+pub fn strategy_result(
+    model: &Model,
+    si: usize,
+    sa: &crate::engine::StrategyAcc,
+    customers: u64,
+) -> Option<OrgResult> {
+    let s = &model.scenario;
+    if !has_features(s) {
+        return None;
+    }
+    let sch = schedule(model, si);
+    let h = model.horizon();
+    let nf = customers.max(1) as f64;
+    let triangle = s.organisation.as_ref().and_then(|o| o.triangle);
+    let teams = s
+        .organisation
+        .as_ref()
+        .map_or(&[][..], |o| o.teams.as_slice());
+    let touchpoints = s
+        .touchpoints
+        .iter()
+        .enumerate()
+        .map(|(i, tp)| {
+            let runs = if tp.trigger == Trigger::EveryPeriod {
+                sa.customer_periods
+            } else {
+                sa.tp_runs[i]
+            };
+            let r = tp.feedback.map_or(0.0, |f| f.response_rate);
+            let team = team_of(s, i);
+            TouchpointOrgResult {
+                id: tp.id.clone(),
+                variant: sch.variant[i].clone(),
+                team: team.map_or(String::new(), |k| teams[k].id.clone()),
+                staff: team.is_some() && tp.delivery.is_staff(),
+                quality: (0..h).map(|t| sch.quality_at(i, t)).collect(),
+                feedback_per_customer: r * runs as f64 / nf,
+                failure_feedback_per_customer: r * sa.tp_failures[i] as f64 / nf,
+                recovered_per_customer: sa.tp_recovered.get(i).map_or(0, |&k| k) as f64 / nf,
+            }
+        })
+        .collect();
+    Some(OrgResult {
+        execution_factor: sch.execution_factor,
+        legs: triangle.map(|_| LegLevels {
+            leadership: sch.legs[0],
+            incentives: sch.legs[1],
+            culture: sch.legs[2],
+        }),
+        spend_per_period: s.strategies[si].organisation.map_or(0.0, |o| o.total()),
+        teams: teams
+            .iter()
+            .zip(&sch.engagement)
+            .map(|(t, e)| TeamResult {
+                id: t.id.clone(),
+                engagement: e.clone(),
+            })
+            .collect(),
+        touchpoints,
+    })
+}
+
+/// The rows of the table report's "Organisation" section: execution factor, legs, programme
+/// spend on the organisation, engagement per team and quality per touchpoint (first → last
+/// period), feedback and recoveries per customer.
+pub fn table_rows(r: &crate::results::RunResults, row: &mut dyn FnMut(&str, Vec<String>)) {
+    let orgs: Vec<Option<&OrgResult>> = r
+        .strategies
+        .iter()
+        .map(|s| s.organisation.as_ref())
+        .collect();
+    let cells = |f: &dyn Fn(&OrgResult) -> String| -> Vec<String> {
+        orgs.iter().map(|o| o.map_or("-".to_string(), f)).collect()
+    };
+    let first = match orgs.iter().flatten().next() {
+        Some(o) => *o,
+        None => return,
+    };
+    let trend = |v: &[f64]| match (v.first(), v.last()) {
+        (Some(a), Some(b)) if a == b => format!("{a:.3}"),
+        (Some(a), Some(b)) => format!("{a:.3} → {b:.3}"),
+        _ => "-".to_string(),
+    };
+    row(
+        "  execution factor",
+        cells(&|o| format!("{:.3}", o.execution_factor)),
+    );
+    if first.legs.is_some() {
+        row(
+            "  legs (lead/inc/cult)",
+            cells(&|o| {
+                o.legs.map_or("-".into(), |l| {
+                    format!("{:.2}/{:.2}/{:.2}", l.leadership, l.incentives, l.culture)
+                })
+            }),
+        );
+    }
+    row(
+        "  organisation spend/period",
+        cells(&|o| format!("{:.2}", o.spend_per_period)),
+    );
+    for (k, team) in first.teams.iter().enumerate() {
+        row(
+            &format!("  eng. {}", clip(&team.id, 19)),
+            cells(&|o| o.teams.get(k).map_or("-".into(), |t| trend(&t.engagement))),
+        );
+    }
+    for (i, tp) in first.touchpoints.iter().enumerate() {
+        row(
+            &format!("  quality {}", clip(&tp.id, 18)),
+            cells(&|o| {
+                o.touchpoints
+                    .get(i)
+                    .map_or("-".into(), |t| trend(&t.quality))
+            }),
+        );
+    }
+    row(
+        "  design variants",
+        cells(&|o| {
+            let v: Vec<String> = o
+                .touchpoints
+                .iter()
+                .filter(|t| t.variant != CURRENT)
+                .map(|t| format!("{}={}", t.id, t.variant))
+                .collect();
+            if v.is_empty() {
+                CURRENT.to_string()
+            } else {
+                clip(&v.join(","), 20)
+            }
+        }),
+    );
+    row(
+        "  feedback (failures)/cust.",
+        cells(&|o| {
+            let f: f64 = o.touchpoints.iter().map(|t| t.feedback_per_customer).sum();
+            let ff: f64 = o
+                .touchpoints
+                .iter()
+                .map(|t| t.failure_feedback_per_customer)
+                .sum();
+            format!("{f:.3} ({ff:.3})")
+        }),
+    );
+    row(
+        "  recovered/customer",
+        cells(&|o| {
+            let v: f64 = o.touchpoints.iter().map(|t| t.recovered_per_customer).sum();
+            format!("{v:.3}")
+        }),
+    );
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut c: String = s.chars().take(n - 1).collect();
+        c.push('…');
+        c
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Validation
 // ---------------------------------------------------------------------------------------------

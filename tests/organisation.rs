@@ -260,3 +260,155 @@ fn organisation_fields_are_validated_with_paths_and_hints() {
         "every problem has a hint"
     );
 }
+
+fn json(
+    m: &cxsim::model::Model,
+    customers: u64,
+    seed: u64,
+) -> (cxsim::results::RunResults, String) {
+    let spec = cxsim::engine::RunSpec::all_strategies(m, customers, seed);
+    let mut r = cxsim::simulate(m, &spec);
+    let with_org = r.clone();
+    for s in &mut r.strategies {
+        s.organisation = None;
+    }
+    (with_org, cxsim::report::json(&r))
+}
+
+/// Every organisation feature present but neutral: every owner a team at engagement 1 (with
+/// staffing far from overload), every touchpoint collecting feedback with learning rate 0, a
+/// triangle with all legs at 1, and every strategy selecting a variant identical to the current
+/// design. The numbers must be the plain model's, bit for bit (JSON without the organisation
+/// section, which only the organisation run has).
+#[test]
+fn engagement_one_and_no_learning_reproduce_the_plain_model_exactly() {
+    for file in [
+        "scenarios/benchmark-triad.ron",
+        "scenarios/ecommerce-retailer.ron",
+        "scenarios/b2b-saas.ron",
+        "scenarios/retail-bank.ron",
+        "scenarios/telecom.ron",
+    ] {
+        let plain = common::model(&scenario(file));
+        let mut s = plain.scenario.clone();
+        let mut owners: Vec<String> = s.touchpoints.iter().map(|t| t.owner.clone()).collect();
+        owners.sort();
+        owners.dedup();
+        s.organisation = Some(org::Organisation {
+            teams: owners
+                .iter()
+                .filter(|o| !o.is_empty())
+                .map(|o| org::Team {
+                    id: o.clone(),
+                    name: String::new(),
+                    engagement: 1.0,
+                    drift: 0.3,
+                    staffing: Some(org::Staffing {
+                        agents_per_1000: 1000.0,
+                        capacity: 1000.0,
+                        strain: 0.5,
+                    }),
+                })
+                .collect(),
+            triangle: Some(org::Triangle {
+                leadership: 1.0,
+                incentives: 1.0,
+                culture: 1.0,
+                rho: -1.0,
+                weights: org::LegWeights::default(),
+            }),
+            engagement_impact: 0.5,
+            half_saturation: 2.0,
+        });
+        for tp in &mut s.touchpoints {
+            tp.feedback = Some(Feedback {
+                response_rate: 0.3,
+                learning_rate: 0.0,
+                decay: 0.2,
+            });
+            tp.variants.push(org::Variant {
+                name: "same".into(),
+                quality: Some(tp.quality),
+                cost: Some(tp.cost),
+                effects: Some(tp.effects),
+                notes: String::new(),
+            });
+        }
+        let ids: Vec<String> = s.touchpoints.iter().map(|t| t.id.clone()).collect();
+        for st in &mut s.strategies {
+            for id in &ids {
+                st.variants.insert(id.clone(), "same".into());
+            }
+        }
+        let neutral = match cxsim::model::validate(s) {
+            Ok(m) => m,
+            Err(p) => panic!("{file}: {p:?}"),
+        };
+        let (_, a) = json(&plain, 5_000, 7);
+        let (with_org, b) = json(&neutral, 5_000, 7);
+        assert!(
+            a == b,
+            "{file}: the neutral organisation changed the results"
+        );
+        let o = with_org.strategies[0]
+            .organisation
+            .as_ref()
+            .unwrap_or_else(|| panic!("{file}: no organisation results"));
+        assert_eq!(o.execution_factor, 1.0);
+        assert!(
+            o.teams
+                .iter()
+                .all(|t| t.engagement.iter().all(|&e| e == 1.0))
+        );
+    }
+}
+
+/// Two strategies selecting the same variant see the same customers with the same luck:
+/// their paired difference is exactly 0 ± 0 for every metric.
+#[test]
+fn a_variant_against_itself_differs_by_exactly_zero() {
+    let m = common::model(&scenario("scenarios/ecommerce-organisation.ron"));
+    let mut s = m.scenario.clone();
+    let mut twin = s.strategies[4].clone();
+    assert_eq!(
+        twin.variants.get("returns").map(String::as_str),
+        Some("instant-refund")
+    );
+    twin.name = "instant-refund again".into();
+    s.strategies.push(twin);
+    let m = cxsim::model::validate(s).unwrap_or_else(|p| panic!("{p:?}"));
+    let spec = cxsim::engine::RunSpec::all_strategies(&m, 9_000, 3);
+    let r = cxsim::simulate(&m, &spec);
+    for metric in 0..cxsim::engine::M {
+        let d = r
+            .paired_difference(4, 5, metric)
+            .unwrap_or_else(|| panic!("no acc"));
+        assert_eq!((d.mean, d.se), (0.0, 0.0), "metric {metric}");
+        // And the variant really changes something against the current design.
+        let base = r
+            .paired_difference(0, 4, metric)
+            .unwrap_or_else(|| panic!("no acc"));
+        if metric == cxsim::engine::M_COST {
+            assert!(base.se > 0.0);
+        }
+    }
+}
+
+/// An execution factor of 0 (a missing leg) turns the stage budget into nothing: qualities are
+/// the file's, yet the programme spend is paid.
+#[test]
+fn a_missing_leg_wastes_the_budget() {
+    let text = scenario("scenarios/ecommerce-organisation.ron").replace(
+        "triangle: Some(Triangle(leadership: 0.7, incentives: 0.4, culture: 0.6)),",
+        "triangle: Some(Triangle(leadership: 0.7, incentives: 0.0, culture: 0.6)),",
+    );
+    let m = common::model(&text);
+    let base = org::schedule(&m, 0);
+    let spend = org::schedule(&m, 1); // exception-first: budget 0.8
+    assert_eq!(spend.execution_factor, 0.0);
+    assert_eq!(base.quality, spend.quality);
+    // Spending on the missing leg brings execution back.
+    let with_incentives = org::schedule(&m, 2);
+    assert!(with_incentives.execution_factor > 0.0);
+    assert!(org::programme_spend(&m.scenario, 2) > m.scenario.strategies[2].budget);
+}

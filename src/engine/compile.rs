@@ -154,6 +154,8 @@ impl Compiled {
             .iter()
             .map(|&si| {
                 let st = &s.strategies[si];
+                // The organisation's schedule (crate::org); None keeps the plain model's path.
+                let sched = crate::org::has_features(s).then(|| crate::org::schedule(model, si));
                 let mut escalations = Vec::new();
                 let tps: Vec<Tp> = model
                     .run_order
@@ -161,12 +163,16 @@ impl Compiled {
                     .map(|&i| {
                         let tp = &s.touchpoints[i];
                         let stage_budget = st.budget * st.emphasis.get(tp.stage);
-                        let quality = invested_quality(
-                            tp.quality,
-                            stage_budget,
-                            s.investment.max_uplift,
-                            s.investment.half_saturation,
-                        );
+                        let (_, _, design_cost, design_effects) = crate::org::design_of(s, si, i);
+                        let quality = match &sched {
+                            Some(sc) => sc.quality_at(i, 0),
+                            None => invested_quality(
+                                tp.quality,
+                                stage_budget,
+                                s.investment.max_uplift,
+                                s.investment.half_saturation,
+                            ),
+                        };
                         let esc_start = escalations.len();
                         let mut opens_incident = false;
                         for f in &tp.on_failure {
@@ -195,14 +201,14 @@ impl Compiled {
                                 (TriggerKind::After, *probability, src, mask)
                             }
                         };
-                        let e = tp.effects;
+                        let e = design_effects;
                         Tp {
                             kind,
                             trigger_thr: threshold(trigger_p),
                             source,
                             outcome_mask,
                             quality_thr: threshold(quality),
-                            cost: tp.cost,
+                            cost: design_cost,
                             on_success: [
                                 affine(e.success.satisfied),
                                 affine(e.success.pleased),
@@ -225,7 +231,7 @@ impl Compiled {
                 StrategyC {
                     tps,
                     escalations,
-                    budget: st.budget,
+                    budget: crate::org::programme_spend(s, si),
                     any_after,
                 }
             })

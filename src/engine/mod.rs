@@ -82,6 +82,9 @@ pub struct StrategyAcc {
     pub tp_failures: Vec<u64>,
     pub tp_churn: Vec<u64>,
     pub customer_periods: u64,
+    /// Per touchpoint: failures recovered in the same period (organisation; see `crate::org`).
+    #[serde(default)]
+    pub tp_recovered: Vec<u64>,
 }
 
 impl StrategyAcc {
@@ -97,6 +100,7 @@ impl StrategyAcc {
             tp_failures: vec![0; n_tp],
             tp_churn: vec![0; n_tp],
             customer_periods: 0,
+            tp_recovered: vec![0; n_tp],
         }
     }
 
@@ -114,6 +118,7 @@ impl StrategyAcc {
         add_u64(&mut self.tp_runs, &o.tp_runs);
         add_u64(&mut self.tp_failures, &o.tp_failures);
         add_u64(&mut self.tp_churn, &o.tp_churn);
+        add_u64(&mut self.tp_recovered, &o.tp_recovered);
         self.customer_periods += o.customer_periods;
     }
 }

@@ -301,7 +301,7 @@ pub fn workload(contacts_per_customer: f64, staffing: &Staffing) -> f64 {
 
 /// The touchpoint as a strategy sees it: its variant (if the strategy selects one) applied to
 /// quality, cost and effects.
-pub fn design_of<'a>(s: &'a Scenario, strategy: usize, tp: usize) -> (&'a str, f64, f64, Effects) {
+pub fn design_of(s: &Scenario, strategy: usize, tp: usize) -> (&str, f64, f64, Effects) {
     let t = &s.touchpoints[tp];
     let chosen = s
         .strategies

@@ -412,3 +412,118 @@ fn a_missing_leg_wastes_the_budget() {
     assert!(with_incentives.execution_factor > 0.0);
     assert!(org::programme_spend(&m.scenario, 2) > m.scenario.strategies[2].budget);
 }
+
+fn single(extra: &str, quality: f64, horizon: u32) -> cxsim::model::Model {
+    common::model(&format!(
+        r#"Scenario(name: "single", period: Month, horizon: {horizon},
+        segments: [Segment(id: "a", share: 1.0, value_per_period: 10.0,
+            initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), churn_propensity: Fixed(0.0))],
+        touchpoints: [Touchpoint(id: "t", name: "T", stage: Purchase, trigger: EveryPeriod,
+            quality: {quality}, effects: (failure: (satisfied: Down(0.1))),
+            on_failure: [OpenIncident], {extra})],
+        churn: (protection: (satisfied: 1.0, pleased: 1.0, loyal: 1.0)),
+        revenue: (loyalty_uplift: 0.0),
+        strategies: [Strategy(name: "s", emphasis: (purchase: 1.0, exception: 0.0, relationship: 0.0))])"#
+    ))
+}
+
+/// Recovery: failures happen at 1 − q, a share ρ of them is recovered (reported), the rest
+/// opens incidents; customers never churn here, so every count is a sum of H Bernoulli draws.
+#[test]
+fn recovery_rescues_the_documented_share_of_failures() {
+    let (q, rho, h, n) = (0.7, 0.4, 24u32, 40_000u64);
+    let m = single(
+        &format!("recovery: Some(Recovery(quality: {rho}, cost: 2.0))"),
+        q,
+        h,
+    );
+    let r = cxsim::simulate(&m, &cxsim::engine::RunSpec::all_strategies(&m, n, 11));
+    let s = &r.strategies[0];
+    let o = s
+        .organisation
+        .as_ref()
+        .unwrap_or_else(|| panic!("no organisation"));
+    let hf = f64::from(h);
+    let nf = n as f64;
+    let p_rec = (1.0 - q) * rho;
+    let se_rec = (hf * p_rec * (1.0 - p_rec) / nf).sqrt();
+    let rec = o.touchpoints[0].recovered_per_customer;
+    assert!(
+        (rec - hf * p_rec).abs() < common::K_SIGMA * se_rec,
+        "recovered {rec} vs {}",
+        hf * p_rec
+    );
+    let inc = s.incidents_per_customer;
+    let p_inc = (1.0 - q) * (1.0 - rho);
+    assert!(
+        (inc.mean - hf * p_inc).abs() < common::K_SIGMA * inc.se,
+        "{inc:?}"
+    );
+    // The failure rate counts failures before recovery.
+    let fr = s.touchpoints[0].failure_rate;
+    let se_fr = (q * (1.0 - q) / (nf * hf)).sqrt();
+    assert!((fr - (1.0 - q)).abs() < common::K_SIGMA * se_fr, "{fr}");
+    // Service cost: each recovery costs 2.
+    let cost = s.cost_per_customer;
+    assert!(
+        (cost.mean - 2.0 * hf * p_rec).abs() < common::K_SIGMA * cost.se,
+        "{cost:?}"
+    );
+}
+
+/// The engine uses the per-period qualities of the feedback loop: the failure rate over the
+/// horizon is the mean of 1 − q_t of the closed form.
+#[test]
+fn the_engine_follows_the_learning_schedule() {
+    let (q0, h, n) = (0.5, 36u32, 20_000u64);
+    let fb = Feedback {
+        response_rate: 0.5,
+        learning_rate: 0.2,
+        decay: 0.0,
+    };
+    let m = single(
+        "feedback: Some(Feedback(response_rate: 0.5, learning_rate: 0.2))",
+        q0,
+        h,
+    );
+    let r = cxsim::simulate(&m, &cxsim::engine::RunSpec::all_strategies(&m, n, 5));
+    let qs: Vec<f64> = (1..=h).map(|t| learning_closed_form(q0, &fb, t)).collect();
+    let o = r.strategies[0]
+        .organisation
+        .as_ref()
+        .unwrap_or_else(|| panic!("no org"));
+    for (a, b) in o.touchpoints[0].quality.iter().zip(&qs) {
+        assert!((a - b).abs() < 1e-12);
+    }
+    let hf = f64::from(h);
+    let expected = qs.iter().map(|q| 1.0 - q).sum::<f64>() / hf;
+    let var: f64 = qs.iter().map(|q| q * (1.0 - q)).sum();
+    let se = (n as f64 * var).sqrt() / (n as f64 * hf);
+    let fr = r.strategies[0].touchpoints[0].failure_rate;
+    assert!(
+        (fr - expected).abs() < common::K_SIGMA * se,
+        "{fr} vs {expected} (se {se})"
+    );
+    // Plain (period-1) quality would fail far more often.
+    assert!(fr < 1.0 - q0 - 10.0 * se);
+    // Feedback volume: r × occurrences per customer.
+    let fpc = o.touchpoints[0].feedback_per_customer;
+    assert!((fpc - 0.5 * hf).abs() < 1e-9, "{fpc}");
+}
+
+/// Same file, same seed: same bytes at any thread count, with the organisation kernel.
+#[test]
+fn the_organisation_run_is_deterministic_across_threads() {
+    let m = common::model(&scenario("scenarios/ecommerce-organisation.ron"));
+    let spec = cxsim::engine::RunSpec::all_strategies(&m, 9_001, 2);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        pool.install(|| cxsim::report::json(&cxsim::simulate(&m, &spec)))
+    };
+    let one = run(1);
+    assert_eq!(one, run(3));
+    assert!(one.contains("\"recovered_per_customer\""));
+}

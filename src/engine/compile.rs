@@ -74,6 +74,26 @@ pub(crate) struct ArmC {
     pub attribution_window: u32,
     /// Touchpoints in the arm's scenario file (sizes its per-touchpoint sums).
     pub n_touchpoints: usize,
+    /// The organisation (crate::org), used only by the `ORG` kernel: success thresholds per
+    /// period and run position (`[t · tps.len() + k]`; empty when no quality changes over time)
+    /// and recoveries per run position (empty when no touchpoint has one).
+    pub org_quality: Vec<u64>,
+    pub org_recovery: Vec<Option<RecoveryC>>,
+}
+
+/// A compiled `Recovery`: threshold of its probability, its cost, its effects.
+#[derive(Debug, Clone)]
+pub(crate) struct RecoveryC {
+    pub thr: u64,
+    pub cost: f64,
+    pub effects: Affine,
+}
+
+impl ArmC {
+    /// Whether the organisation kernel is needed (per-period qualities or recoveries).
+    pub fn org(&self) -> bool {
+        !self.org_quality.is_empty() || !self.org_recovery.is_empty()
+    }
 }
 
 /// All arms of a run.
@@ -242,6 +262,40 @@ impl ArmC {
             })
             .collect();
         let any_after = tps.iter().any(|t| t.kind == TriggerKind::After);
+        let (org_quality, org_recovery) = match &sched {
+            Some(sc) => {
+                let quality = if sc.dynamic() {
+                    (0..model.horizon())
+                        .flat_map(|t| {
+                            model
+                                .run_order
+                                .iter()
+                                .map(move |&i| threshold(sc.quality_at(i, t)))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let recovery: Vec<Option<RecoveryC>> = model
+                    .run_order
+                    .iter()
+                    .map(|&i| {
+                        s.touchpoints[i].recovery.map(|r| RecoveryC {
+                            thr: threshold(r.quality),
+                            cost: r.cost,
+                            effects: [
+                                affine(r.effects.satisfied),
+                                affine(r.effects.pleased),
+                                affine(r.effects.loyal),
+                            ],
+                        })
+                    })
+                    .collect();
+                let any = recovery.iter().any(Option::is_some);
+                (quality, if any { recovery } else { Vec::new() })
+            }
+            None => (Vec::new(), Vec::new()),
+        };
         ArmC {
             tps,
             escalations,
@@ -257,6 +311,8 @@ impl ArmC {
             cum_discount,
             attribution_window: s.attribution_window,
             n_touchpoints: s.touchpoints.len(),
+            org_quality,
+            org_recovery,
         }
     }
 }

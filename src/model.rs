@@ -443,6 +443,8 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
         }
     }
 
+    c.problems.extend(crate::acquisition::validate(s));
+
     if c.problems.is_empty() {
         Ok(Model {
             scenario,

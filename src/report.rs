@@ -34,6 +34,8 @@ struct RunJson<'a> {
     period: &'a str,
     currency: &'a str,
     strategies: &'a [StrategyResult],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acquisition: Option<&'a crate::acquisition::AcquisitionResults>,
 }
 
 /// The `cxsim.run/1` JSON document (documented in docs/format.md), with a trailing newline.
@@ -47,6 +49,7 @@ pub fn json(r: &RunResults) -> String {
         period: &r.period,
         currency: &r.currency,
         strategies: &r.strategies,
+        acquisition: r.acquisition.as_ref(),
     };
     match serde_json::to_string_pretty(&doc) {
         Ok(mut s) => {
@@ -195,6 +198,7 @@ pub fn table(r: &RunResults) -> String {
             .collect();
         row(&mut out, label, cells);
     }
+    out.push_str(&crate::acquisition::table_lines(r, label_w, col_w));
     out
 }
 

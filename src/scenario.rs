@@ -39,6 +39,9 @@ pub struct Scenario {
     #[serde(default)]
     pub investment: Investment,
     pub strategies: Vec<Strategy>,
+    /// The acquisition leg (funnels, word of mouth); absent = the closed cohort.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquisition: Option<crate::acquisition::Acquisition>,
 }
 
 fn default_currency() -> String {

@@ -211,7 +211,10 @@ fn simulate_with_progress(model: &Model, spec: &RunSpec, quiet: bool) -> RunResu
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    RunResults::from_acc(model, spec, acc)
+    let mut results = RunResults::from_acc(model, spec, acc);
+    // Without a cancel flag the acquisition runs cannot be cancelled.
+    let _ = crate::acquisition::attach(model, spec, &mut results, None);
+    results
 }
 
 fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {

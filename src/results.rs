@@ -298,6 +298,7 @@ impl RunResults {
                 currency: String::new(),
                 report_every: 1,
                 strategies,
+                acquisition: None,
                 acc: Some(acc),
             };
         };

@@ -6,7 +6,7 @@
 //! simulates one closed cohort per segment (exactly as without a funnel) and this module turns
 //! its per-age curves into the open population with a deterministic renewal recursion after the
 //! simulation. The per-customer kernel is not touched: without an `acquisition` section nothing
-//! here runs and every result is what it was. The rules are written down in docs/model.md §10.
+//! here runs and every result is what it was. The rules are written down in docs/model.md §11.
 
 use std::sync::atomic::AtomicBool;
 

@@ -198,6 +198,11 @@ pub fn table(r: &RunResults) -> String {
             .collect();
         row(&mut out, label, cells);
     }
+
+    if r.strategies.iter().any(|s| s.organisation.is_some()) {
+        header(&mut out, "Organisation");
+        crate::org::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
+    }
     out.push_str(&crate::acquisition::table_lines(r, label_w, col_w));
     out
 }

@@ -1,4 +1,4 @@
-//! The acquisition leg (docs/model.md §10): the open population against closed forms, the
+//! The acquisition leg (docs/model.md §11): the open population against closed forms, the
 //! limiting cases of word of mouth, and the promise that a scenario without (or with) an
 //! acquisition section keeps its closed-cohort results byte for byte.
 //!

@@ -14,6 +14,8 @@ use crate::model::Model;
 use crate::report::{Format, render};
 use crate::results::RunResults;
 
+pub mod compare;
+
 /// Documented exit codes.
 pub mod exit {
     pub const OK: u8 = 0;
@@ -60,6 +62,8 @@ pub enum Command {
     },
     /// Measure engine throughput (customer-periods per second) and peak memory on a scenario.
     Bench(BenchArgs),
+    /// Compare strategies with a baseline: paired differences on common random numbers.
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -136,6 +140,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Run(args)) => cmd_run(&args),
         Some(Command::Validate { files }) => cmd_validate(&files),
         Some(Command::Bench(args)) => cmd_bench(&args),
+        Some(Command::Compare(args)) => compare::cmd_compare(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())

@@ -15,6 +15,7 @@ use crate::report::{Format, render};
 use crate::results::RunResults;
 
 pub mod compare;
+pub mod optimize;
 
 /// Documented exit codes.
 pub mod exit {
@@ -64,6 +65,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Compare strategies with a baseline: paired differences on common random numbers.
     Compare(compare::CompareArgs),
+    /// Find the emphasis split that maximises NPV, revenue, retention or CLV at a budget.
+    Optimize(optimize::OptimizeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +144,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Validate { files }) => cmd_validate(&files),
         Some(Command::Bench(args)) => cmd_bench(&args),
         Some(Command::Compare(args)) => compare::cmd_compare(&args),
+        Some(Command::Optimize(args)) => optimize::cmd_optimize(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())

@@ -7,6 +7,7 @@
 //! come with their standard error from the run's cross-products (docs/model.md §10).
 
 pub mod compare;
+pub mod diagnose;
 pub mod optimize;
 
 use serde::{Deserialize, Serialize};

@@ -580,12 +580,14 @@ pub fn table(o: &Optimization) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:>9} {:>9} {:>12}  {:>12}  {}",
-        "purchase", "exception", "relationship", "value", "difference to best [95%]"
+        "  {:>9} {:>9} {:>12}  {:>12}  difference to best [95%]",
+        "purchase", "exception", "relationship", "value"
     );
     let mut close: Vec<&SurfacePoint> = s.surface.iter().filter(|p| p.indistinguishable).collect();
     close.sort_by(|a, b| b.value.mean.total_cmp(&a.value.mean));
-    for p in close {
+    let shown = close.len().min(20);
+    let more = close.len() - shown;
+    for p in close.into_iter().take(shown) {
         let _ = writeln!(
             out,
             "  {:>9} {:>9} {:>12}  {:>12}  {}",
@@ -595,6 +597,9 @@ pub fn table(o: &Optimization) -> String {
             fmt_value(m, p.value.mean),
             fmt_interval(m, &p.difference_to_best)
         );
+    }
+    if more > 0 {
+        let _ = writeln!(out, "  … and {more} more (the whole surface: --format csv)");
     }
     if !o.sweep.is_empty() {
         let _ = writeln!(out, "\nbudget sweep: the best split as the budget grows");

@@ -15,6 +15,7 @@ use crate::report::{Format, render};
 use crate::results::RunResults;
 
 pub mod compare;
+pub mod diagnose;
 pub mod optimize;
 
 /// Documented exit codes.
@@ -67,6 +68,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Find the emphasis split that maximises NPV, revenue, retention or CLV at a budget.
     Optimize(optimize::OptimizeArgs),
+    /// Where customers are lost: churn by root cause and by removal effect; the weakest leg.
+    Diagnose(diagnose::DiagnoseArgs),
 }
 
 #[derive(Debug, Args)]
@@ -145,6 +148,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Bench(args)) => cmd_bench(&args),
         Some(Command::Compare(args)) => compare::cmd_compare(&args),
         Some(Command::Optimize(args)) => optimize::cmd_optimize(&args),
+        Some(Command::Diagnose(args)) => diagnose::cmd_diagnose(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())

@@ -5,6 +5,7 @@
 //! reports ([`report`]) or the terminal app.
 
 pub mod analysis;
+pub mod chart;
 pub mod cli;
 pub mod engine;
 pub mod error;

@@ -9,6 +9,8 @@
 pub mod compare;
 pub mod diagnose;
 pub mod optimize;
+pub mod report;
+pub mod sensitivity;
 
 use serde::{Deserialize, Serialize};
 
@@ -170,6 +172,10 @@ pub enum AnalysisFormat {
     Table,
     Json,
     Csv,
+    /// A Markdown report with the charts as inline SVG.
+    Md,
+    /// A standalone HTML page with the charts as inline SVG.
+    Html,
 }
 
 /// A value of a metric for people: retention in percent, money and counts with decimals.

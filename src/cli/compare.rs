@@ -61,6 +61,8 @@ pub fn cmd_compare(args: &CompareArgs) -> Result<u8, CliError> {
         AnalysisFormat::Table => compare::table(&c),
         AnalysisFormat::Json => compare::json(&c),
         AnalysisFormat::Csv => compare::csv(&c),
+        AnalysisFormat::Md => crate::analysis::report::compare_doc(&c).markdown(),
+        AnalysisFormat::Html => crate::analysis::report::compare_doc(&c).html(),
     };
     emit(&text, args.out.as_deref())?;
     Ok(exit::OK)

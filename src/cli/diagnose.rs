@@ -52,6 +52,8 @@ pub fn cmd_diagnose(args: &DiagnoseArgs) -> Result<u8, CliError> {
         AnalysisFormat::Table => diagnose::table(&d),
         AnalysisFormat::Json => diagnose::json(&d),
         AnalysisFormat::Csv => diagnose::csv(&d),
+        AnalysisFormat::Md => crate::analysis::report::diagnose_doc(&d).markdown(),
+        AnalysisFormat::Html => crate::analysis::report::diagnose_doc(&d).html(),
     };
     emit(&text, args.out.as_deref())?;
     Ok(exit::OK)

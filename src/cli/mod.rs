@@ -17,6 +17,7 @@ use crate::results::RunResults;
 pub mod compare;
 pub mod diagnose;
 pub mod optimize;
+pub mod sensitivity;
 
 /// Documented exit codes.
 pub mod exit {
@@ -70,6 +71,8 @@ pub enum Command {
     Optimize(optimize::OptimizeArgs),
     /// Where customers are lost: churn by root cause and by removal effect; the weakest leg.
     Diagnose(diagnose::DiagnoseArgs),
+    /// One-at-a-time sensitivity of a metric to each touchpoint and key parameter (tornado).
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +152,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Compare(args)) => compare::cmd_compare(&args),
         Some(Command::Optimize(args)) => optimize::cmd_optimize(&args),
         Some(Command::Diagnose(args)) => diagnose::cmd_diagnose(&args),
+        Some(Command::Sensitivity(args)) => sensitivity::cmd_sensitivity(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())

@@ -104,6 +104,8 @@ pub fn cmd_optimize(args: &OptimizeArgs) -> Result<u8, CliError> {
         AnalysisFormat::Table => optimize::table(&o),
         AnalysisFormat::Json => optimize::json(&o),
         AnalysisFormat::Csv => optimize::csv(&o),
+        AnalysisFormat::Md => crate::analysis::report::optimize_doc(&o).markdown(),
+        AnalysisFormat::Html => crate::analysis::report::optimize_doc(&o).html(),
     };
     emit(&text, args.out.as_deref())?;
     Ok(exit::OK)

@@ -4,7 +4,7 @@
 //! Everything here is library code: no terminal, no files. Every analysis runs all the
 //! variants it compares in ONE engine run (strategies of one model, or arms of several models),
 //! so every pair sees the same customers with the same random numbers and paired differences
-//! come with their standard error from the run's cross-products (docs/model.md §10).
+//! come with their standard error from the run's cross-products (docs/model.md §7, docs/analysis.md).
 
 pub mod compare;
 pub mod diagnose;

@@ -177,6 +177,13 @@ pub fn model_with_splits(
     points: &[Emphasis],
 ) -> Result<Model, OptimizeError> {
     let mut scenario = model.scenario.clone();
+    // Everything but name, budget and emphasis (e.g. organisation spend) is taken from the
+    // file's first strategy.
+    let template = scenario
+        .strategies
+        .first()
+        .cloned()
+        .ok_or_else(|| OptimizeError::Invalid("the scenario has no strategy".into()))?;
     scenario.strategies = points
         .iter()
         .map(|e| Strategy {
@@ -184,6 +191,7 @@ pub fn model_with_splits(
             description: String::new(),
             budget,
             emphasis: *e,
+            ..template.clone()
         })
         .collect();
     validate(scenario).map_err(|problems| {

@@ -5,6 +5,8 @@
 //! reports ([`report`]) or the terminal app.
 
 pub mod acquisition;
+pub mod analysis;
+pub mod chart;
 pub mod cli;
 pub mod engine;
 pub mod error;

@@ -14,6 +14,10 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// A Markdown report with charts as inline SVG (docs/analysis.md).
+    Md,
+    /// A standalone HTML report with charts as inline SVG.
+    Html,
 }
 
 pub fn render(results: &RunResults, format: Format) -> String {
@@ -21,6 +25,8 @@ pub fn render(results: &RunResults, format: Format) -> String {
         Format::Table => table(results),
         Format::Json => json(results),
         Format::Csv => csv(results),
+        Format::Md => crate::analysis::report::run_doc(results).markdown(),
+        Format::Html => crate::analysis::report::run_doc(results).html(),
     }
 }
 

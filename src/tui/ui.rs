@@ -979,7 +979,28 @@ fn draw_dashboard(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
     let top =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).split(r[0]);
     draw_retention(frame, app, res, top[0], th);
-    draw_triad(frame, app, res, top[1], th);
+    // The organisation panel (issue 7) shares the right column with the triad when the
+    // selected strategy has organisation results.
+    match res
+        .strategies
+        .get(app.dash_sel)
+        .and_then(|s| s.organisation.as_ref().map(|o| (s, o)))
+    {
+        Some((s, o)) => {
+            let right =
+                Layout::vertical([Constraint::Percentage(40), Constraint::Min(6)]).split(top[1]);
+            draw_triad(frame, app, res, right[0], th);
+            frame.render_widget(
+                Paragraph::new(super::org_panel::lines(o, right[1].width)).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(format!(" Organisation: {} ", s.name)),
+                ),
+                right[1],
+            );
+        }
+        None => draw_triad(frame, app, res, top[1], th),
+    }
     draw_metrics(frame, app, res, r[1], th);
 }
 

@@ -15,6 +15,7 @@ pub mod app;
 pub mod fields;
 pub mod files;
 pub mod keys;
+pub mod org_panel;
 pub mod ui;
 pub mod worker;
 

@@ -979,6 +979,10 @@ fn draw_dashboard(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
     let top =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).split(r[0]);
     draw_retention(frame, app, res, top[0], th);
+    let org = res
+        .strategies
+        .get(app.dash_sel)
+        .and_then(|s| s.organisation.as_ref().map(|o| (s, o)));
     if res.acquisition.is_some() && top[1].height >= super::acquisition::HEIGHT + 6 {
         // The acquisition leg (issue 6) under the triad chart.
         let right = Layout::vertical([
@@ -988,6 +992,20 @@ fn draw_dashboard(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
         .split(top[1]);
         draw_triad(frame, app, res, right[0], th);
         super::acquisition::draw(frame, res, app.dash_sel, right[1], th.accent());
+    } else if let Some((s, o)) = org {
+        // The organisation panel (issue 7) shares the right column with the triad when the
+        // selected strategy has organisation results.
+        let right =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Min(6)]).split(top[1]);
+        draw_triad(frame, app, res, right[0], th);
+        frame.render_widget(
+            Paragraph::new(super::org_panel::lines(o, right[1].width)).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" Organisation: {} ", s.name)),
+            ),
+            right[1],
+        );
     } else {
         draw_triad(frame, app, res, top[1], th);
     }

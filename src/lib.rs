@@ -13,6 +13,7 @@ pub mod model;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod shard;
 pub mod tui;
 
 use engine::{Engine, RunSpec};

@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod merge;
+
 use crate::engine::{Engine, RunSpec};
 use crate::error::LoadError;
 use crate::load::{load_file, load_str};
@@ -60,6 +62,8 @@ pub enum Command {
     },
     /// Measure engine throughput (customer-periods per second) and peak memory on a scenario.
     Bench(BenchArgs),
+    /// Combine the part files of a sharded run (`run --shard K/N`) into the unsharded result.
+    Merge(merge::MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +94,9 @@ pub struct RunArgs {
     /// No progress bar and no timing on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Simulate only shard K of N (1-based) and write a part file (JSON) for `cxsim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +124,9 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Io(String),
+    /// Invalid input other than a scenario file (a part file, an expectations file).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl CliError {
@@ -126,6 +136,7 @@ impl CliError {
             CliError::Load(_) => exit::INVALID_SCENARIO,
             CliError::Usage(_) => exit::USAGE,
             CliError::Io(_) => exit::IO,
+            CliError::Invalid(_) => exit::INVALID_SCENARIO,
         }
     }
 }
@@ -137,6 +148,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Validate { files }) => cmd_validate(&files),
         Some(Command::Bench(args)) => cmd_bench(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
+        Some(Command::Merge(args)) => merge::cmd_merge(&args),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())
         }
@@ -215,6 +227,9 @@ fn simulate_with_progress(model: &Model, spec: &RunSpec, quiet: bool) -> RunResu
 }
 
 fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
+    if let Some(shard) = args.shard {
+        return merge::cmd_run_shard(args, &args.file, shard);
+    }
     let model = load_model(&args.file)?;
     let spec = RunSpec {
         customers: args.sim.customers,

@@ -4,6 +4,7 @@
 //! compiled [`engine::Engine`] → [`engine::Acc`] accumulators → [`results::RunResults`] →
 //! reports ([`report`]) or the terminal app.
 
+pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod error;

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod check;
 pub mod merge;
 
 use crate::engine::{Engine, RunSpec};
@@ -62,6 +63,9 @@ pub enum Command {
     },
     /// Measure engine throughput (customer-periods per second) and peak memory on a scenario.
     Bench(BenchArgs),
+    /// Check scenarios against their expectations (NAME.expect.ron) and baselines
+    /// (NAME.baseline.json); exit 1 if any fails.
+    Check(check::CheckArgs),
     /// Combine the part files of a sharded run (`run --shard K/N`) into the unsharded result.
     Merge(merge::MergeArgs),
 }
@@ -149,6 +153,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Bench(args)) => cmd_bench(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
         Some(Command::Merge(args)) => merge::cmd_merge(&args),
+        Some(Command::Check(args)) => check::cmd_check(&args),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())
         }

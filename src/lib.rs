@@ -17,7 +17,7 @@ pub mod scenario;
 pub mod shard;
 pub mod tui;
 
-use engine::{Engine, RunSpec};
+use engine::{Arm, ArmsError, Engine, RunSpec};
 use model::Model;
 use results::RunResults;
 
@@ -41,4 +41,22 @@ pub fn simulate(model: &Model, spec: &RunSpec) -> RunResults {
             ),
         ),
     }
+}
+
+/// Simulates arms (model, strategy) of possibly different models on common random numbers, so
+/// `RunResults::paired_difference` compares any two of them.
+pub fn simulate_arms(arms: &[Arm<'_>], customers: u64, seed: u64) -> Result<RunResults, ArmsError> {
+    let engine = Engine::from_arms(arms, customers, seed)?;
+    let n_tp: Vec<usize> = arms
+        .iter()
+        .map(|a| a.model.scenario.touchpoints.len())
+        .collect();
+    let acc = match engine.run(None, &|_, _| {}) {
+        Ok(acc) => acc,
+        // Without a cancel flag a run cannot be cancelled.
+        Err(engine::Cancelled) => {
+            engine::Acc::for_arms(arms.first().map_or(0, |a| a.model.horizon()), &n_tp)
+        }
+    };
+    Ok(RunResults::from_arms(arms, customers, seed, acc))
 }

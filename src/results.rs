@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{
-    Acc, M, M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_REVENUE, RunSpec,
+    Acc, Arm, M, M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_REVENUE, RunSpec,
 };
 use crate::model::Model;
 use crate::scenario::Trigger;
@@ -164,15 +164,29 @@ pub struct RunResults {
 }
 
 impl RunResults {
+    /// Results of `spec.strategies` of one model.
     pub fn from_acc(model: &Model, spec: &RunSpec, acc: Acc) -> RunResults {
-        let s = &model.scenario;
-        let n = acc.customers;
-        let nf = (n.max(1)) as f64;
-        let strategies = spec
+        let arms: Vec<Arm<'_>> = spec
             .strategies
             .iter()
+            .map(|&strategy| Arm { model, strategy })
+            .collect();
+        RunResults::from_arms(&arms, spec.customers, spec.seed, acc)
+    }
+
+    /// One [`StrategyResult`] per arm, each built from its own arm's model; the scenario-level
+    /// fields (name, horizon, period, currency) come from the first arm. `customers` is kept
+    /// for the signature's symmetry with the run; the count of simulated customers is the
+    /// accumulator's.
+    pub fn from_arms(arms: &[Arm<'_>], _customers: u64, seed: u64, acc: Acc) -> RunResults {
+        let n = acc.customers;
+        let nf = (n.max(1)) as f64;
+        let strategies = arms
+            .iter()
             .zip(&acc.strategies)
-            .map(|(&si, sa)| {
+            .map(|(arm, sa)| {
+                let (model, si) = (arm.model, arm.strategy);
+                let s = &model.scenario;
                 let mut alive = n;
                 let mut retention = Vec::with_capacity(model.horizon() + 1);
                 let mut triad = Vec::with_capacity(model.horizon() + 1);
@@ -270,14 +284,28 @@ impl RunResults {
                 }
             })
             .collect();
+        let Some(first) = arms.first() else {
+            return RunResults {
+                scenario: String::new(),
+                customers: n,
+                seed,
+                horizon: 0,
+                period: String::new(),
+                currency: String::new(),
+                report_every: 1,
+                strategies,
+                acc: Some(acc),
+            };
+        };
+        let s = &first.model.scenario;
         RunResults {
             scenario: s.name.clone(),
             customers: n,
-            seed: spec.seed,
+            seed,
             horizon: s.horizon,
             period: s.period.name().to_string(),
             currency: s.currency.clone(),
-            report_every: model.report_every(),
+            report_every: first.model.report_every(),
             strategies,
             acc: Some(acc),
         }

@@ -54,20 +54,17 @@ pub(crate) enum PropensityC {
     Fixed(f64),
 }
 
+/// One arm of a run: a model under one of its strategies, with everything the kernel needs
+/// resolved to numbers (no strings, no hashing). Arms of one run may come from different models
+/// of the same horizon; they share customers and random numbers.
 #[derive(Debug, Clone)]
-pub(crate) struct StrategyC {
+pub(crate) struct ArmC {
     pub tps: Vec<Tp>,
     /// (32-bit threshold of the probability, cost) of each escalation follow-on.
     pub escalations: Vec<(u64, f64)>,
     /// Programme spend per active customer-period.
     pub budget: f64,
     pub any_after: bool,
-}
-
-/// Everything the kernel needs, with no strings and no hashing.
-#[derive(Debug, Clone)]
-pub(crate) struct Compiled {
-    pub horizon: usize,
     pub segments: Vec<SegmentC>,
     pub protection: [f64; 3],
     /// Discount factor for cash at the end of period t (index t-1).
@@ -75,8 +72,15 @@ pub(crate) struct Compiled {
     /// Σ of discount factors of periods 1..=t (index t).
     pub cum_discount: Vec<f64>,
     pub attribution_window: u32,
-    pub strategies: Vec<StrategyC>,
+    /// Touchpoints in the arm's scenario file (sizes its per-touchpoint sums).
     pub n_touchpoints: usize,
+}
+
+/// All arms of a run.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub horizon: usize,
+    pub arms: Vec<ArmC>,
 }
 
 fn affine(shift: Shift) -> (f64, f64) {
@@ -97,8 +101,21 @@ pub fn invested_quality(quality: f64, stage_budget: f64, max_uplift: f64, half_s
 }
 
 impl Compiled {
-    /// Compiles the model for the given strategies (indices into the scenario's strategies).
-    pub fn new(model: &Model, strategies: &[usize]) -> Compiled {
+    /// Compiles the arms; the caller has checked that they share one horizon.
+    pub fn from_arms(arms: &[crate::engine::Arm<'_>]) -> Compiled {
+        Compiled {
+            horizon: arms.first().map_or(0, |a| a.model.horizon()),
+            arms: arms
+                .iter()
+                .map(|a| ArmC::new(a.model, a.strategy))
+                .collect(),
+        }
+    }
+}
+
+impl ArmC {
+    /// Compiles `model` under its strategy `si` (an index the caller has checked).
+    pub fn new(model: &Model, si: usize) -> ArmC {
         let s = &model.scenario;
         let mut cum = 0.0;
         let mut segments: Vec<SegmentC> = s
@@ -150,89 +167,80 @@ impl Compiled {
             pos
         };
 
-        let strategies = strategies
+        let st = &s.strategies[si];
+        let mut escalations = Vec::new();
+        let tps: Vec<Tp> = model
+            .run_order
             .iter()
-            .map(|&si| {
-                let st = &s.strategies[si];
-                let mut escalations = Vec::new();
-                let tps: Vec<Tp> = model
-                    .run_order
-                    .iter()
-                    .map(|&i| {
-                        let tp = &s.touchpoints[i];
-                        let stage_budget = st.budget * st.emphasis.get(tp.stage);
-                        let quality = invested_quality(
-                            tp.quality,
-                            stage_budget,
-                            s.investment.max_uplift,
-                            s.investment.half_saturation,
-                        );
-                        let esc_start = escalations.len();
-                        let mut opens_incident = false;
-                        for f in &tp.on_failure {
-                            match *f {
-                                FollowOn::OpenIncident => opens_incident = true,
-                                FollowOn::Escalate { probability, cost } => {
-                                    escalations.push((threshold(probability), cost))
-                                }
-                            }
+            .map(|&i| {
+                let tp = &s.touchpoints[i];
+                let stage_budget = st.budget * st.emphasis.get(tp.stage);
+                let quality = invested_quality(
+                    tp.quality,
+                    stage_budget,
+                    s.investment.max_uplift,
+                    s.investment.half_saturation,
+                );
+                let esc_start = escalations.len();
+                let mut opens_incident = false;
+                for f in &tp.on_failure {
+                    match *f {
+                        FollowOn::OpenIncident => opens_incident = true,
+                        FollowOn::Escalate { probability, cost } => {
+                            escalations.push((threshold(probability), cost))
                         }
-                        let (kind, trigger_p, source, outcome_mask) = match &tp.trigger {
-                            Trigger::EveryPeriod => (TriggerKind::Every, 1.0, 0, 0),
-                            Trigger::Chance(p) => (TriggerKind::Chance, *p, 0, 0),
-                            Trigger::OnIncident => (TriggerKind::OnIncident, 1.0, 0, 0),
-                            Trigger::After {
-                                outcome,
-                                probability,
-                                ..
-                            } => {
-                                let mask = match outcome {
-                                    crate::scenario::Outcome::Success => 1,
-                                    crate::scenario::Outcome::Failure => 2,
-                                    crate::scenario::Outcome::Any => 3,
-                                };
-                                let src = model.after_source[i].map_or(0, |j| position[j]);
-                                (TriggerKind::After, *probability, src, mask)
-                            }
+                    }
+                }
+                let (kind, trigger_p, source, outcome_mask) = match &tp.trigger {
+                    Trigger::EveryPeriod => (TriggerKind::Every, 1.0, 0, 0),
+                    Trigger::Chance(p) => (TriggerKind::Chance, *p, 0, 0),
+                    Trigger::OnIncident => (TriggerKind::OnIncident, 1.0, 0, 0),
+                    Trigger::After {
+                        outcome,
+                        probability,
+                        ..
+                    } => {
+                        let mask = match outcome {
+                            crate::scenario::Outcome::Success => 1,
+                            crate::scenario::Outcome::Failure => 2,
+                            crate::scenario::Outcome::Any => 3,
                         };
-                        let e = tp.effects;
-                        Tp {
-                            kind,
-                            trigger_thr: threshold(trigger_p),
-                            source,
-                            outcome_mask,
-                            quality_thr: threshold(quality),
-                            cost: tp.cost,
-                            on_success: [
-                                affine(e.success.satisfied),
-                                affine(e.success.pleased),
-                                affine(e.success.loyal),
-                            ],
-                            on_failure: [
-                                affine(e.failure.satisfied),
-                                affine(e.failure.pleased),
-                                affine(e.failure.loyal),
-                            ],
-                            opens_incident,
-                            esc_start,
-                            esc_end: escalations.len(),
-                            stage: tp.stage as u8,
-                            file_index: i,
-                        }
-                    })
-                    .collect();
-                let any_after = tps.iter().any(|t| t.kind == TriggerKind::After);
-                StrategyC {
-                    tps,
-                    escalations,
-                    budget: st.budget,
-                    any_after,
+                        let src = model.after_source[i].map_or(0, |j| position[j]);
+                        (TriggerKind::After, *probability, src, mask)
+                    }
+                };
+                let e = tp.effects;
+                Tp {
+                    kind,
+                    trigger_thr: threshold(trigger_p),
+                    source,
+                    outcome_mask,
+                    quality_thr: threshold(quality),
+                    cost: tp.cost,
+                    on_success: [
+                        affine(e.success.satisfied),
+                        affine(e.success.pleased),
+                        affine(e.success.loyal),
+                    ],
+                    on_failure: [
+                        affine(e.failure.satisfied),
+                        affine(e.failure.pleased),
+                        affine(e.failure.loyal),
+                    ],
+                    opens_incident,
+                    esc_start,
+                    esc_end: escalations.len(),
+                    stage: tp.stage as u8,
+                    file_index: i,
                 }
             })
             .collect();
-
-        Compiled {
-            horizon: model.horizon(),
+        let any_after = tps.iter().any(|t| t.kind == TriggerKind::After);
+        ArmC {
+            tps,
+            escalations,
+            budget: st.budget,
+            any_after,
             segments,
             protection: [
                 s.churn.protection.satisfied,
@@ -242,7 +250,6 @@ impl Compiled {
             discount,
             cum_discount,
             attribution_window: s.attribution_window,
-            strategies,
             n_touchpoints: s.touchpoints.len(),
         }
     }

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use compile::invested_quality;
-use compile::{CAUSES, Compiled, NO_CAUSE, PropensityC, StrategyC, Tp, TriggerKind};
+use compile::{ArmC, CAUSES, Compiled, NO_CAUSE, PropensityC, Tp, TriggerKind};
 use rng::CustomerRng;
 
 use crate::model::Model;
@@ -144,13 +144,18 @@ pub struct Acc {
 }
 
 impl Acc {
+    /// Sums for `n_strategies` arms of one model with `n_tp` touchpoints.
     pub fn new(horizon: usize, n_tp: usize, n_strategies: usize) -> Acc {
+        Acc::for_arms(horizon, &vec![n_tp; n_strategies])
+    }
+
+    /// Sums for arms whose scenarios have `n_tp[i]` touchpoints.
+    pub fn for_arms(horizon: usize, n_tp: &[usize]) -> Acc {
+        let n = n_tp.len();
         Acc {
             customers: 0,
-            strategies: (0..n_strategies)
-                .map(|_| StrategyAcc::new(horizon, n_tp))
-                .collect(),
-            cross: vec![[0.0; M]; n_strategies * n_strategies.saturating_sub(1) / 2],
+            strategies: n_tp.iter().map(|&k| StrategyAcc::new(horizon, k)).collect(),
+            cross: vec![[0.0; M]; n * n.saturating_sub(1) / 2],
         }
     }
 
@@ -202,7 +207,73 @@ impl reduce::Combine for Acc {
 #[error("simulation cancelled")]
 pub struct Cancelled;
 
-/// A compiled model ready to simulate.
+/// One arm of a run: a model under one of its strategies. All arms of a run see the same
+/// customers with the same random numbers, so any two arms can be compared pairwise — two
+/// strategies, or two versions of a scenario (perturbed, edited, a feature switched off).
+#[derive(Debug, Clone, Copy)]
+pub struct Arm<'a> {
+    pub model: &'a Model,
+    pub strategy: usize,
+}
+
+impl<'a> Arm<'a> {
+    /// One arm per strategy of `model`, in file order.
+    pub fn all(model: &'a Model) -> Vec<Arm<'a>> {
+        (0..model.scenario.strategies.len())
+            .map(|strategy| Arm { model, strategy })
+            .collect()
+    }
+}
+
+/// Arms that cannot run together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArmsError {
+    #[error("nothing to simulate: no arms were given")]
+    NoArms,
+    #[error(
+        "arm {index} ('{scenario}') has horizon {found}, the first arm {expected}; \
+         arms compared on common random numbers must share one horizon"
+    )]
+    HorizonMismatch {
+        index: usize,
+        scenario: String,
+        expected: usize,
+        found: usize,
+    },
+    #[error("arm {index} ('{scenario}') asks for strategy {strategy}, which does not exist")]
+    StrategyOutOfRange {
+        index: usize,
+        scenario: String,
+        strategy: usize,
+    },
+}
+
+/// Checks that arms can share a run.
+pub fn check_arms(arms: &[Arm<'_>]) -> Result<(), ArmsError> {
+    let first = arms.first().ok_or(ArmsError::NoArms)?;
+    let expected = first.model.horizon();
+    for (index, a) in arms.iter().enumerate() {
+        let scenario = || a.model.scenario.name.clone();
+        if a.strategy >= a.model.scenario.strategies.len() {
+            return Err(ArmsError::StrategyOutOfRange {
+                index,
+                scenario: scenario(),
+                strategy: a.strategy,
+            });
+        }
+        if a.model.horizon() != expected {
+            return Err(ArmsError::HorizonMismatch {
+                index,
+                scenario: scenario(),
+                expected,
+                found: a.model.horizon(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A compiled set of arms ready to simulate.
 #[derive(Debug, Clone)]
 pub struct Engine {
     compiled: Compiled,
@@ -210,11 +281,39 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// The strategies `spec.strategies` of one model. Out-of-range strategy indices are
+    /// dropped (the spec is built from the model, so this does not happen in practice).
     pub fn new(model: &Model, spec: RunSpec) -> Engine {
+        let arms: Vec<Arm<'_>> = spec
+            .strategies
+            .iter()
+            .filter(|&&strategy| strategy < model.scenario.strategies.len())
+            .map(|&strategy| Arm { model, strategy })
+            .collect();
         Engine {
-            compiled: Compiled::new(model, &spec.strategies),
+            compiled: Compiled::from_arms(&arms),
             spec,
         }
+    }
+
+    /// Arms of possibly different models, simulated on common random numbers. The spec's
+    /// `strategies` then lists arm positions 0..arms.len().
+    pub fn from_arms(arms: &[Arm<'_>], customers: u64, seed: u64) -> Result<Engine, ArmsError> {
+        check_arms(arms)?;
+        Ok(Engine {
+            compiled: Compiled::from_arms(arms),
+            spec: RunSpec {
+                customers,
+                seed,
+                strategies: (0..arms.len()).collect(),
+            },
+        })
+    }
+
+    fn new_acc(&self) -> Acc {
+        let c = &self.compiled;
+        let n_tp: Vec<usize> = c.arms.iter().map(|a| a.n_touchpoints).collect();
+        Acc::for_arms(c.horizon, &n_tp)
     }
 
     pub fn spec(&self) -> &RunSpec {
@@ -246,8 +345,7 @@ impl Engine {
 
     /// An accumulator with nothing in it, shaped for this engine.
     pub fn empty_acc(&self) -> Acc {
-        let c = &self.compiled;
-        Acc::new(c.horizon, c.n_touchpoints, c.strategies.len())
+        self.new_acc()
     }
 
     /// Simulates the work units in `units` and returns the range's canonical blocks (see
@@ -306,22 +404,23 @@ impl Engine {
     /// One work unit: customers [u·UNIT, (u+1)·UNIT) ∩ [0, N).
     pub fn simulate_unit(&self, unit: u64) -> Acc {
         let c = &self.compiled;
-        let n_s = c.strategies.len();
-        let mut acc = Acc::new(c.horizon, c.n_touchpoints, n_s);
+        let n_s = c.arms.len();
+        let mut acc = self.new_acc();
         let first = unit * UNIT;
         let last = ((unit + 1) * UNIT).min(self.spec.customers);
-        let mut counts = vec![[0u32; 2]; c.n_touchpoints];
+        let max_tp = c.arms.iter().map(|a| a.tps.len()).max().unwrap_or(0);
+        let mut counts = vec![[0u32; 2]; max_tp];
         let mut history = vec![(0.0f64, u32::MAX); c.horizon + 1];
         let mut values = vec![[0.0f64; M]; n_s];
         for idx in first..last {
-            for (si, st) in c.strategies.iter().enumerate() {
+            for (si, st) in c.arms.iter().enumerate() {
                 let sim = if st.any_after {
                     simulate_customer::<true>
                 } else {
                     simulate_customer::<false>
                 };
                 let v = sim(
-                    c,
+                    c.horizon,
                     st,
                     self.spec.seed,
                     idx,
@@ -361,8 +460,8 @@ impl Engine {
 /// line so its loop gets the registers to itself.
 #[inline(never)]
 fn simulate_customer<const ANY_AFTER: bool>(
-    c: &Compiled,
-    st: &StrategyC,
+    horizon: usize,
+    st: &ArmC,
     seed: u64,
     idx: u64,
     acc: &mut StrategyAcc,
@@ -371,11 +470,11 @@ fn simulate_customer<const ANY_AFTER: bool>(
 ) -> [f64; M] {
     let mut rng = CustomerRng::new(seed, idx);
     let u = rng.uniform();
-    let seg = c
+    let seg = st
         .segments
         .iter()
         .find(|s| u < s.cum_share)
-        .unwrap_or(&c.segments[c.segments.len() - 1]);
+        .unwrap_or(&st.segments[st.segments.len() - 1]);
     let theta = match &seg.propensity {
         PropensityC::Beta(b) => b.sample(rng.inner()),
         PropensityC::Fixed(t) => *t,
@@ -390,7 +489,7 @@ fn simulate_customer<const ANY_AFTER: bool>(
             t0[k] += s[k];
         }
     }
-    let w = c.protection;
+    let w = st.protection;
     let StrategyAcc {
         triad_sum,
         revenue_sum,
@@ -407,7 +506,7 @@ fn simulate_customer<const ANY_AFTER: bool>(
     let mut escalations = 0u32;
     let mut churned_at = 0usize;
 
-    let periods = c
+    let periods = st
         .discount
         .iter()
         .zip(&mut revenue_sum[1..])
@@ -494,17 +593,13 @@ fn simulate_customer<const ANY_AFTER: bool>(
         triad_t[2] += s[2];
     }
 
-    let lifetime = if churned_at > 0 {
-        churned_at
-    } else {
-        c.horizon
-    };
+    let lifetime = if churned_at > 0 { churned_at } else { horizon };
     acc.customer_periods += lifetime as u64;
     if churned_at > 0 {
         acc.churned_at[churned_at] += 1;
-        attribute(st, acc, &history[..=churned_at], c.attribution_window);
+        attribute(st, acc, &history[..=churned_at], st.attribution_window);
     }
-    let disc_programme = st.budget * c.cum_discount[lifetime];
+    let disc_programme = st.budget * st.cum_discount[lifetime];
     let clv = disc_revenue - disc_service;
     [
         revenue,
@@ -535,7 +630,7 @@ fn occurrences(tp: &Tp, rng: &mut CustomerRng, counts: &[[u32; 2]], incidents: u
 
 /// Root cause of a churn: the most harmful failure within the attribution window ending at the
 /// churn period (ties: the most recent); no failure in the window means baseline churn.
-fn attribute(st: &StrategyC, acc: &mut StrategyAcc, history: &[(f64, u32)], window: u32) {
+fn attribute(st: &ArmC, acc: &mut StrategyAcc, history: &[(f64, u32)], window: u32) {
     let churned_at = history.len() - 1;
     let from = churned_at.saturating_sub(window as usize - 1).max(1);
     let mut cause: Option<(f64, u32)> = None;

@@ -284,3 +284,37 @@ pub fn cmd_check(args: &CheckArgs) -> Result<u8, CliError> {
         exit::OK
     })
 }
+
+/// `cxsim validate NAME.expect.ron`: parses the sidecar against its scenario; returns the exit
+/// code (0, 3 or 4) after printing the verdict.
+pub fn validate_sidecar(sidecar: &Path) -> u8 {
+    let scenario = scenario_of_sidecar(sidecar);
+    let result = read_text(&scenario)
+        .and_then(|t| load_str(&scenario, &t))
+        .map_err(|e| vec![e])
+        .and_then(|model| {
+            let text = read_text(sidecar).map_err(|e| vec![e])?;
+            parse_sidecar(sidecar, &text, &model)
+        });
+    match result {
+        Ok(s) => {
+            println!(
+                "{}: ok ({} expectations for {})",
+                sidecar.display(),
+                s.items.len(),
+                scenario.display()
+            );
+            exit::OK
+        }
+        Err(errs) => {
+            for e in &errs {
+                eprintln!("{e}");
+            }
+            if errs.iter().any(LoadError::is_io) {
+                exit::IO
+            } else {
+                exit::INVALID_SCENARIO
+            }
+        }
+    }
+}

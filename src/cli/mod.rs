@@ -280,6 +280,14 @@ fn emit(text: &str, out: Option<&Path>) -> Result<(), CliError> {
 fn cmd_validate(files: &[PathBuf]) -> Result<u8, CliError> {
     let mut worst = exit::OK;
     for f in files {
+        // `validate scenarios/*.ron` also meets expectation sidecars: check them as such.
+        if crate::check::is_sidecar(f) {
+            let code = check::validate_sidecar(f);
+            if worst == exit::OK || code == exit::IO {
+                worst = code;
+            }
+            continue;
+        }
         match load_file(f) {
             Ok(model) => {
                 println!(

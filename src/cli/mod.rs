@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod batch;
 pub mod check;
+pub mod diff;
 pub mod merge;
 
 use crate::engine::{Engine, RunSpec};
@@ -66,6 +68,9 @@ pub enum Command {
     /// Check scenarios against their expectations (NAME.expect.ron) and baselines
     /// (NAME.baseline.json); exit 1 if any fails.
     Check(check::CheckArgs),
+    /// What changed between two versions of a journey, in business words, and what it does to
+    /// the headline metrics (paired on common random numbers).
+    Diff(diff::DiffArgs),
     /// Combine the part files of a sharded run (`run --shard K/N`) into the unsharded result.
     Merge(merge::MergeArgs),
 }
@@ -85,13 +90,15 @@ pub struct SimArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (.ron).
-    pub file: PathBuf,
+    /// Scenario file (.ron); several files, directories or quoted glob patterns run a batch
+    /// that writes one JSON line per scenario.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub sim: SimArgs,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format (default table; a batch writes JSON lines).
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
     /// Write results to this file instead of stdout (written atomically).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
@@ -154,6 +161,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
         Some(Command::Merge(args)) => merge::cmd_merge(&args),
         Some(Command::Check(args)) => check::cmd_check(&args),
+        Some(Command::Diff(args)) => diff::cmd_diff(&args),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())
         }
@@ -232,10 +240,14 @@ fn simulate_with_progress(model: &Model, spec: &RunSpec, quiet: bool) -> RunResu
 }
 
 fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
-    if let Some(shard) = args.shard {
-        return merge::cmd_run_shard(args, &args.file, shard);
+    if batch::is_batch(&args.files) {
+        return batch::cmd_run_batch(args, &args.files);
     }
-    let model = load_model(&args.file)?;
+    let file = &args.files[0];
+    if let Some(shard) = args.shard {
+        return merge::cmd_run_shard(args, file, shard);
+    }
+    let model = load_model(file)?;
     let spec = RunSpec {
         customers: args.sim.customers,
         seed: args.sim.seed,
@@ -244,7 +256,7 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
     let start = Instant::now();
     let results = simulate_with_progress(&model, &spec, args.quiet);
     let elapsed = start.elapsed();
-    let text = render(&results, args.format);
+    let text = render(&results, args.format.unwrap_or(Format::Table));
     emit(&text, args.out.as_deref())?;
     if !args.quiet && std::io::stderr().is_terminal() {
         let cps: u64 = results.strategies.iter().map(|s| s.customer_periods).sum();

@@ -11,6 +11,9 @@ pub const MAX_HORIZON: u32 = 3650;
 /// Largest number of touchpoints accepted (the engine's per-touchpoint counters are u16-indexed).
 pub const MAX_TOUCHPOINTS: usize = 4096;
 /// Tolerance for shares and emphasis splits summing to 1.
+/// Largest protection weight: keeps every log-hazard change (harm) far inside f64's range, which
+/// the engine's root-cause bookkeeping relies on.
+pub const MAX_PROTECTION: f64 = 1000.0;
 pub const SUM_TOLERANCE: f64 = 1e-9;
 
 /// A scenario that passed validation, with references resolved to indices.
@@ -394,6 +397,23 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     c.non_negative("churn.protection.satisfied", w.satisfied, hint);
     c.non_negative("churn.protection.pleased", w.pleased, hint);
     c.non_negative("churn.protection.loyal", w.loyal, hint);
+    for (path, v) in [
+        ("churn.protection.satisfied", w.satisfied),
+        ("churn.protection.pleased", w.pleased),
+        ("churn.protection.loyal", w.loyal),
+    ] {
+        if v.is_finite() && v > MAX_PROTECTION {
+            c.push(
+                path.to_string(),
+                format!(
+                    "expected a protection weight of at most {MAX_PROTECTION}, found {}",
+                    num(v)
+                ),
+                "a weight of 50 already divides the churn hazard by e^50 at a full state; \
+                 weights are log-hazard per unit of state",
+            );
+        }
+    }
     c.non_negative(
         "revenue.loyalty_uplift",
         s.revenue.loyalty_uplift,

@@ -453,6 +453,9 @@ impl Engine {
     }
 }
 
+/// The harm of "no failure yet" in a period: below any real failure's harm.
+const NO_HARM: f64 = -1e300;
+
 /// Simulates one customer under one strategy; returns the per-customer metrics.
 ///
 /// Hot loop: no allocation, no hashing; `counts` and `history` are per-worker scratch. Periods
@@ -479,9 +482,10 @@ fn simulate_customer<const ANY_AFTER: bool>(
         PropensityC::Beta(b) => b.sample(rng.inner()),
         PropensityC::Fixed(t) => *t,
     };
-    // h = θ·exp(−w·s) ≤ θ because w, s ≥ 0: a draw at or above θ·2^32 never churns, so the
-    // exp() is skipped for most customer-periods.
-    let theta_thr = (theta * rng::SCALE32).ceil() as u64;
+    // h = θ·exp(−x) with x = w·s ≥ 0, and exp(x) ≥ 1 + x + x²/2, so a draw d with
+    // d·(1 + x + x²/2) ≥ θ·2^32 cannot churn: the exp() runs only below that bound. The factor
+    // 1 + 1e-12 covers rounding, so the decision is exactly the full computation's.
+    let theta_bound = theta * rng::SCALE32 * (1.0 + 1e-12);
     let mut s = seg.initial;
     {
         let t0 = &mut acc.triad_sum[0];
@@ -520,7 +524,7 @@ fn simulate_customer<const ANY_AFTER: bool>(
         let mut period_cost = 0.0;
         // The most harmful failure of this period: harm and touchpoint position in run order.
         // Bookkeeping below is branch-free: outcomes are coin flips the CPU cannot predict.
-        let mut worst_harm = f64::NEG_INFINITY;
+        let mut worst_harm = NO_HARM;
         let mut worst_k = u32::MAX;
         for (k, tp) in st.tps.iter().enumerate() {
             let mut n = match tp.kind {
@@ -544,15 +548,18 @@ fn simulate_customer<const ANY_AFTER: bool>(
                     aff[1].0 + aff[1].1 * s[1],
                     aff[2].0 + aff[2].1 * s[2],
                 ];
-                if failed {
-                    // Harm: how much this failure raised the log-hazard.
-                    let harm =
-                        w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
-                    if harm > worst_harm {
-                        worst_harm = harm;
-                        worst_k = k as u32;
-                    }
-                }
+                // Harm: how much this failure raised the log-hazard. Computed for every
+                // occurrence and kept by selects, not branches: outcomes are coin flips.
+                let harm =
+                    w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
+                // Arithmetic, not `if`: LLVM turns every form of select here (even
+                // `select_unpredictable`) into a branch, mispredicted for coin-flip outcomes.
+                // A success's candidate sinks to −1e300, which never beats NO_HARM; |harm| is
+                // bounded by the validated protection weights, far below 1e300.
+                let candidate = harm - f64::from(u8::from(ok)) * 1e300;
+                let worse = candidate > worst_harm;
+                worst_k = if worse { k as u32 } else { worst_k };
+                worst_harm = worst_harm.max(candidate);
                 s = next;
                 tp_failures[tp.file_index] += u64::from(failed);
                 period_incidents += u32::from(failed & tp.opens_incident);
@@ -576,9 +583,10 @@ fn simulate_customer<const ANY_AFTER: bool>(
         disc_service += period_cost * d;
 
         let draw = rng.next32();
-        if draw < theta_thr {
+        let x = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
+        if (draw as f64) * (1.0 + x + 0.5 * x * x) < theta_bound {
             // libm's exp, not the platform's: identical bits on every machine and libc.
-            let h = theta * libm::exp(-(w[0] * s[0] + w[1] * s[1] + w[2] * s[2]));
+            let h = theta * libm::exp(-x);
             if (draw as f64) < h * rng::SCALE32 {
                 churned_at = t0 + 1;
                 break;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fsutil;
 pub mod load;
 pub mod model;
+pub mod org;
 pub mod report;
 pub mod results;
 pub mod scenario;

@@ -463,6 +463,9 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
         }
     }
 
+    // The organisation behind the journey (crate::org).
+    c.problems.extend(crate::org::validate(s));
+
     if c.problems.is_empty() {
         Ok(Model {
             scenario,

@@ -195,6 +195,11 @@ pub fn table(r: &RunResults) -> String {
             .collect();
         row(&mut out, label, cells);
     }
+
+    if r.strategies.iter().any(|s| s.organisation.is_some()) {
+        header(&mut out, "Organisation");
+        crate::org::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
+    }
     out
 }
 

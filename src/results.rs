@@ -131,6 +131,9 @@ pub struct StrategyResult {
     pub revenue_by_period: Vec<f64>,
     pub touchpoints: Vec<TouchpointResult>,
     pub customer_periods: u64,
+    /// The organisation behind the journey (only for scenarios that use it; see `crate::org`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<crate::org::OrgResult>,
 }
 
 impl StrategyResult {
@@ -258,7 +261,7 @@ impl RunResults {
                     cost_per_customer: est(M_COST),
                     // budget × lifetime: exactly the lifetime estimate scaled by the budget.
                     programme_per_customer: {
-                        let b = s.strategies[si].budget;
+                        let b = crate::org::programme_spend(s, si);
                         let l = est(M_LIFETIME);
                         Estimate {
                             mean: b * l.mean,
@@ -281,6 +284,7 @@ impl RunResults {
                     revenue_by_period: sa.revenue_sum[1..].iter().map(|r| r / nf).collect(),
                     touchpoints,
                     customer_periods: sa.customer_periods,
+                    organisation: crate::org::strategy_result(model, si, sa, n),
                 }
             })
             .collect();

@@ -39,6 +39,9 @@ pub struct Scenario {
     #[serde(default)]
     pub investment: Investment,
     pub strategies: Vec<Strategy>,
+    /// The organisation behind the journey (engagement, iron triangle); see `crate::org`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<crate::org::Organisation>,
 }
 
 fn default_currency() -> String {
@@ -164,6 +167,21 @@ pub struct Touchpoint {
     pub on_failure: Vec<FollowOn>,
     #[serde(default)]
     pub notes: String,
+    /// The organisation's team delivering it (default: the team whose id is `owner`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Staff (default; its team's engagement matters) or SelfService.
+    #[serde(default, skip_serializing_if = "crate::org::Delivery::is_staff")]
+    pub delivery: crate::org::Delivery,
+    /// Customer care: how a failure is recovered in the same period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<crate::org::Recovery>,
+    /// Feedback collection and learning from failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<crate::org::Feedback>,
+    /// Design variants a strategy can select.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<crate::org::Variant>,
 }
 
 /// When a touchpoint happens for a customer in a period.
@@ -304,6 +322,12 @@ pub struct Strategy {
     #[serde(default)]
     pub budget: f64,
     pub emphasis: Emphasis,
+    /// Spend on the iron triangle's legs and on engagement, on top of `budget`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<crate::org::OrgSpend>,
+    /// Touchpoint design variants: touchpoint id → variant name ("current" = the file's design).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub variants: crate::org::VariantChoice,
 }
 
 /// Shares of the budget per stage; they sum to 1.

@@ -71,6 +71,8 @@ fn studio() -> App {
                 exception: e,
                 relationship: r,
             },
+            organisation: None,
+            variants: Default::default(),
         });
     }
     app.saved = app.scenario.clone();

@@ -87,6 +87,11 @@ pub fn cmd_run_batch(args: &RunArgs, files: &[PathBuf]) -> Result<u8, CliError> 
                 .into(),
         ));
     }
+    if !args.variants.is_empty() {
+        return Err(CliError::Usage(
+            "error: --variant takes one scenario file\n  hint: run each file separately".into(),
+        ));
+    }
     if matches!(args.format, Some(f) if f != Format::Json) {
         return Err(CliError::Usage(
             "error: a run over several files writes JSON lines; drop --format or use --format json"

@@ -108,6 +108,10 @@ pub struct RunArgs {
     /// Simulate only shard K of N (1-based) and write a part file (JSON) for `cxsim merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::shard::Shard>,
+    /// Also run each strategy with this touchpoint design variant (TOUCHPOINT=VARIANT,
+    /// repeatable), on common random numbers with the original.
+    #[arg(long = "variant", value_name = "TOUCHPOINT=VARIANT")]
+    pub variants: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -245,13 +249,37 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
     }
     let file = &args.files[0];
     if let Some(shard) = args.shard {
+        if !args.variants.is_empty() {
+            return Err(CliError::Usage(
+                "error: --shard cannot be combined with --variant".into(),
+            ));
+        }
         return merge::cmd_run_shard(args, file, shard);
     }
     let model = load_model(file)?;
+    let mut strategies = resolve_strategies(&model, &args.sim.strategies)?;
+    // `--variant tp=name`: each strategy is paired with a copy that selects the variants.
+    let model = if args.variants.is_empty() {
+        model
+    } else {
+        let choices = args
+            .variants
+            .iter()
+            .map(|a| crate::org::parse_variant_arg(a))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(CliError::Usage)?;
+        let (m, order) = crate::org::with_variant_strategies(&model, &strategies, &choices)
+            .map_err(|problems| {
+                let text: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
+                CliError::Usage(text.join("\n"))
+            })?;
+        strategies = order;
+        m
+    };
     let spec = RunSpec {
         customers: args.sim.customers,
         seed: args.sim.seed,
-        strategies: resolve_strategies(&model, &args.sim.strategies)?,
+        strategies,
     };
     let start = Instant::now();
     let results = simulate_with_progress(&model, &spec, args.quiet);

@@ -74,6 +74,26 @@ pub(crate) struct ArmC {
     pub attribution_window: u32,
     /// Touchpoints in the arm's scenario file (sizes its per-touchpoint sums).
     pub n_touchpoints: usize,
+    /// The organisation (crate::org), used only by the `ORG` kernel: success thresholds per
+    /// period and run position (`[t · tps.len() + k]`; empty when no quality changes over time)
+    /// and recoveries per run position (empty when no touchpoint has one).
+    pub org_quality: Vec<u64>,
+    pub org_recovery: Vec<Option<RecoveryC>>,
+}
+
+/// A compiled `Recovery`: threshold of its probability, its cost, its effects.
+#[derive(Debug, Clone)]
+pub(crate) struct RecoveryC {
+    pub thr: u64,
+    pub cost: f64,
+    pub effects: Affine,
+}
+
+impl ArmC {
+    /// Whether the organisation kernel is needed (per-period qualities or recoveries).
+    pub fn org(&self) -> bool {
+        !self.org_quality.is_empty() || !self.org_recovery.is_empty()
+    }
 }
 
 /// All arms of a run.
@@ -168,6 +188,8 @@ impl ArmC {
         };
 
         let st = &s.strategies[si];
+        // The organisation's schedule (crate::org); None keeps the plain model's path.
+        let sched = crate::org::has_features(s).then(|| crate::org::schedule(model, si));
         let mut escalations = Vec::new();
         let tps: Vec<Tp> = model
             .run_order
@@ -175,12 +197,16 @@ impl ArmC {
             .map(|&i| {
                 let tp = &s.touchpoints[i];
                 let stage_budget = st.budget * st.emphasis.get(tp.stage);
-                let quality = invested_quality(
-                    tp.quality,
-                    stage_budget,
-                    s.investment.max_uplift,
-                    s.investment.half_saturation,
-                );
+                let (_, _, design_cost, design_effects) = crate::org::design_of(s, si, i);
+                let quality = match &sched {
+                    Some(sc) => sc.quality_at(i, 0),
+                    None => invested_quality(
+                        tp.quality,
+                        stage_budget,
+                        s.investment.max_uplift,
+                        s.investment.half_saturation,
+                    ),
+                };
                 let esc_start = escalations.len();
                 let mut opens_incident = false;
                 for f in &tp.on_failure {
@@ -209,14 +235,14 @@ impl ArmC {
                         (TriggerKind::After, *probability, src, mask)
                     }
                 };
-                let e = tp.effects;
+                let e = design_effects;
                 Tp {
                     kind,
                     trigger_thr: threshold(trigger_p),
                     source,
                     outcome_mask,
                     quality_thr: threshold(quality),
-                    cost: tp.cost,
+                    cost: design_cost,
                     on_success: [
                         affine(e.success.satisfied),
                         affine(e.success.pleased),
@@ -236,10 +262,44 @@ impl ArmC {
             })
             .collect();
         let any_after = tps.iter().any(|t| t.kind == TriggerKind::After);
+        let (org_quality, org_recovery) = match &sched {
+            Some(sc) => {
+                let quality = if sc.dynamic() {
+                    (0..model.horizon())
+                        .flat_map(|t| {
+                            model
+                                .run_order
+                                .iter()
+                                .map(move |&i| threshold(sc.quality_at(i, t)))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let recovery: Vec<Option<RecoveryC>> = model
+                    .run_order
+                    .iter()
+                    .map(|&i| {
+                        s.touchpoints[i].recovery.map(|r| RecoveryC {
+                            thr: threshold(r.quality),
+                            cost: r.cost,
+                            effects: [
+                                affine(r.effects.satisfied),
+                                affine(r.effects.pleased),
+                                affine(r.effects.loyal),
+                            ],
+                        })
+                    })
+                    .collect();
+                let any = recovery.iter().any(Option::is_some);
+                (quality, if any { recovery } else { Vec::new() })
+            }
+            None => (Vec::new(), Vec::new()),
+        };
         ArmC {
             tps,
             escalations,
-            budget: st.budget,
+            budget: crate::org::programme_spend(s, si),
             any_after,
             segments,
             protection: [
@@ -251,6 +311,8 @@ impl ArmC {
             cum_discount,
             attribution_window: s.attribution_window,
             n_touchpoints: s.touchpoints.len(),
+            org_quality,
+            org_recovery,
         }
     }
 }

@@ -84,6 +84,9 @@ pub struct StrategyAcc {
     pub tp_failures: Vec<u64>,
     pub tp_churn: Vec<u64>,
     pub customer_periods: u64,
+    /// Per touchpoint: failures recovered in the same period (organisation; see `crate::org`).
+    #[serde(default)]
+    pub tp_recovered: Vec<u64>,
 }
 
 impl StrategyAcc {
@@ -99,6 +102,7 @@ impl StrategyAcc {
             tp_failures: vec![0; n_tp],
             tp_churn: vec![0; n_tp],
             customer_periods: 0,
+            tp_recovered: vec![0; n_tp],
         }
     }
 
@@ -116,6 +120,7 @@ impl StrategyAcc {
         add_u64(&mut self.tp_runs, &o.tp_runs);
         add_u64(&mut self.tp_failures, &o.tp_failures);
         add_u64(&mut self.tp_churn, &o.tp_churn);
+        add_u64(&mut self.tp_recovered, &o.tp_recovered);
         self.customer_periods += o.customer_periods;
     }
 }
@@ -414,10 +419,13 @@ impl Engine {
         let mut values = vec![[0.0f64; M]; n_s];
         for idx in first..last {
             for (si, st) in c.arms.iter().enumerate() {
-                let sim = if st.any_after {
-                    simulate_customer::<true>
-                } else {
-                    simulate_customer::<false>
+                // The organisation kernel (per-period qualities, recoveries) only when needed,
+                // so the plain model's loop is unchanged.
+                let sim = match (st.any_after, st.org()) {
+                    (true, false) => simulate_customer::<true, false>,
+                    (false, false) => simulate_customer::<false, false>,
+                    (true, true) => simulate_customer::<true, true>,
+                    (false, true) => simulate_customer::<false, true>,
                 };
                 let v = sim(
                     c.horizon,
@@ -462,7 +470,7 @@ const NO_HARM: f64 = -1e300;
 /// are walked with zipped iterators so the per-period arrays need no bounds checks. Kept out of
 /// line so its loop gets the registers to itself.
 #[inline(never)]
-fn simulate_customer<const ANY_AFTER: bool>(
+fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
     horizon: usize,
     st: &ArmC,
     seed: u64,
@@ -499,8 +507,10 @@ fn simulate_customer<const ANY_AFTER: bool>(
         revenue_sum,
         tp_runs,
         tp_failures,
+        tp_recovered,
         ..
     } = acc;
+    let n_tps = st.tps.len();
 
     let mut revenue = 0.0;
     let mut disc_revenue = 0.0;
@@ -539,10 +549,26 @@ fn simulate_customer<const ANY_AFTER: bool>(
             };
             while n > 0 {
                 n -= 1;
-                let ok = rng.hit(tp.quality_thr);
-                let failed = !ok;
+                let quality_thr = if ORG && !st.org_quality.is_empty() {
+                    st.org_quality[t0 * n_tps + k]
+                } else {
+                    tp.quality_thr
+                };
+                let ok = rng.hit(quality_thr);
+                let mut failed = !ok;
                 period_cost += tp.cost;
-                let aff = if ok { &tp.on_success } else { &tp.on_failure };
+                let mut aff = if ok { &tp.on_success } else { &tp.on_failure };
+                // Customer care: one more draw, only after a failure of a touchpoint with recovery.
+                if ORG
+                    && failed
+                    && let Some(Some(rc)) = st.org_recovery.get(k)
+                    && rng.hit(rc.thr)
+                {
+                    failed = false;
+                    aff = &rc.effects;
+                    period_cost += rc.cost;
+                    tp_recovered[tp.file_index] += 1;
+                }
                 let next = [
                     aff[0].0 + aff[0].1 * s[0],
                     aff[1].0 + aff[1].1 * s[1],
@@ -556,12 +582,12 @@ fn simulate_customer<const ANY_AFTER: bool>(
                 // `select_unpredictable`) into a branch, mispredicted for coin-flip outcomes.
                 // A success's candidate sinks to −1e300, which never beats NO_HARM; |harm| is
                 // bounded by the validated protection weights, far below 1e300.
-                let candidate = harm - f64::from(u8::from(ok)) * 1e300;
+                let candidate = harm - f64::from(u8::from(!failed)) * 1e300;
                 let worse = candidate > worst_harm;
                 worst_k = if worse { k as u32 } else { worst_k };
                 worst_harm = worst_harm.max(candidate);
                 s = next;
-                tp_failures[tp.file_index] += u64::from(failed);
+                tp_failures[tp.file_index] += u64::from(!ok);
                 period_incidents += u32::from(failed & tp.opens_incident);
                 if ANY_AFTER {
                     counts[k][usize::from(failed)] += 1;

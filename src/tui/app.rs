@@ -983,6 +983,11 @@ impl App {
             effects: Effects::default(),
             on_failure: Vec::new(),
             notes: String::new(),
+            team: None,
+            delivery: Default::default(),
+            recovery: None,
+            feedback: None,
+            variants: Vec::new(),
         };
         let at = at.min(self.scenario.touchpoints.len());
         self.edit(|s| {
@@ -1048,6 +1053,8 @@ impl App {
                 exception: 0.33,
                 relationship: 0.33,
             },
+            organisation: None,
+            variants: Default::default(),
         };
         let at = at.min(self.scenario.strategies.len());
         self.edit(|s| {

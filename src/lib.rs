@@ -4,6 +4,9 @@
 //! compiled [`engine::Engine`] → [`engine::Acc`] accumulators → [`results::RunResults`] →
 //! reports ([`report`]) or the terminal app.
 
+pub mod acquisition;
+pub mod analysis;
+pub mod chart;
 pub mod check;
 pub mod cli;
 pub mod diff;
@@ -31,7 +34,12 @@ pub const BUILTIN_EXAMPLE_NAME: &str = "builtin:ecommerce-retailer.ron";
 pub fn simulate(model: &Model, spec: &RunSpec) -> RunResults {
     let engine = Engine::new(model, spec.clone());
     match engine.run(None, &|_, _| {}) {
-        Ok(acc) => RunResults::from_acc(model, spec, acc),
+        Ok(acc) => {
+            let mut r = RunResults::from_acc(model, spec, acc);
+            // Without a cancel flag the acquisition runs cannot be cancelled either.
+            let _ = acquisition::attach(model, spec, &mut r, None);
+            r
+        }
         // Without a cancel flag a run cannot be cancelled.
         Err(engine::Cancelled) => RunResults::from_acc(
             model,

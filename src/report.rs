@@ -14,6 +14,10 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// A Markdown report with charts as inline SVG (docs/analysis.md).
+    Md,
+    /// A standalone HTML report with charts as inline SVG.
+    Html,
 }
 
 pub fn render(results: &RunResults, format: Format) -> String {
@@ -21,6 +25,8 @@ pub fn render(results: &RunResults, format: Format) -> String {
         Format::Table => table(results),
         Format::Json => json(results),
         Format::Csv => csv(results),
+        Format::Md => crate::analysis::report::run_doc(results).markdown(),
+        Format::Html => crate::analysis::report::run_doc(results).html(),
     }
 }
 
@@ -34,6 +40,8 @@ struct RunJson<'a> {
     period: &'a str,
     currency: &'a str,
     strategies: &'a [StrategyResult],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acquisition: Option<&'a crate::acquisition::AcquisitionResults>,
 }
 
 /// The `cxsim.run/1` JSON document (documented in docs/format.md), with a trailing newline.
@@ -47,6 +55,7 @@ pub fn json(r: &RunResults) -> String {
         period: &r.period,
         currency: &r.currency,
         strategies: &r.strategies,
+        acquisition: r.acquisition.as_ref(),
     };
     match serde_json::to_string_pretty(&doc) {
         Ok(mut s) => {
@@ -200,6 +209,7 @@ pub fn table(r: &RunResults) -> String {
         header(&mut out, "Organisation");
         crate::org::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
     }
+    out.push_str(&crate::acquisition::table_lines(r, label_w, col_w));
     out
 }
 

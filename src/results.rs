@@ -161,6 +161,10 @@ pub struct RunResults {
     pub currency: String,
     pub report_every: u32,
     pub strategies: Vec<StrategyResult>,
+    /// The open population (funnels, word of mouth), when the scenario has an acquisition
+    /// section; added after the run by `crate::acquisition::attach`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquisition: Option<crate::acquisition::AcquisitionResults>,
     /// The raw sums, kept for paired comparisons and merging shards.
     #[serde(skip)]
     pub acc: Option<Acc>,
@@ -298,6 +302,7 @@ impl RunResults {
                 currency: String::new(),
                 report_every: 1,
                 strategies,
+                acquisition: None,
                 acc: Some(acc),
             };
         };
@@ -311,6 +316,7 @@ impl RunResults {
             currency: s.currency.clone(),
             report_every: first.model.report_every(),
             strategies,
+            acquisition: None,
             acc: Some(acc),
         }
     }

@@ -42,6 +42,9 @@ pub struct Scenario {
     /// The organisation behind the journey (engagement, iron triangle); see `crate::org`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation: Option<crate::org::Organisation>,
+    /// The acquisition leg (funnels, word of mouth); absent = the closed cohort.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquisition: Option<crate::acquisition::Acquisition>,
 }
 
 fn default_currency() -> String {

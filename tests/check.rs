@@ -53,22 +53,31 @@ fn workspace(sidecar: Option<&str>) -> (tempfile::TempDir, PathBuf) {
 fn the_shipped_scenarios_pass_their_expectations_and_baselines() {
     let o = run(&["check", "scenarios/"]);
     assert_eq!(o.code, Some(0), "{}\n{}", o.stdout, o.stderr);
-    let pass_lines = o.stdout.lines().filter(|l| l.starts_with("PASS ")).count();
-    let scenarios = std::fs::read_dir(root().join("scenarios"))
-        .expect("scenarios/")
-        .filter_map(Result::ok)
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.ends_with(".ron") && !n.ends_with(".expect.ron")
-        })
-        .count();
-    assert_eq!(pass_lines, scenarios, "{}", o.stdout);
-    // Every shipped scenario has expectations and a baseline.
-    for line in o.stdout.lines().filter(|l| l.starts_with("PASS ")) {
+    // Nothing fails and nothing is invalid; scenarios without a sidecar are only validated.
+    assert!(
+        o.stdout
+            .lines()
+            .all(|l| l.starts_with("PASS ") || l.starts_with("OK ") || l.starts_with("check: ")),
+        "{}",
+        o.stdout
+    );
+    // These five have expectations and a baseline, and pass both.
+    for name in [
+        "b2b-saas",
+        "benchmark-triad",
+        "ecommerce-retailer",
+        "retail-bank",
+        "telecom",
+    ] {
+        let line = o
+            .stdout
+            .lines()
+            .find(|l| l.contains(&format!("scenarios/{name}.ron:")))
+            .unwrap_or_else(|| panic!("{name} not checked:\n{}", o.stdout));
+        assert!(line.starts_with("PASS "), "{line}");
         assert!(line.contains("expectations hold"), "{line}");
         assert!(line.contains("baseline metrics within tolerance"), "{line}");
     }
-    assert!(o.stdout.ends_with("check: 5 passed, 0 failed, 0 invalid\n") || scenarios != 5);
 }
 
 const FAILING: &str = r#"// line 1

@@ -19,6 +19,11 @@ use crate::model::Model;
 use crate::report::{Format, render};
 use crate::results::RunResults;
 
+pub mod compare;
+pub mod diagnose;
+pub mod optimize;
+pub mod sensitivity;
+
 /// Documented exit codes.
 pub mod exit {
     pub const OK: u8 = 0;
@@ -73,6 +78,14 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Combine the part files of a sharded run (`run --shard K/N`) into the unsharded result.
     Merge(merge::MergeArgs),
+    /// Compare strategies with a baseline: paired differences on common random numbers.
+    Compare(compare::CompareArgs),
+    /// Find the emphasis split that maximises NPV, revenue, retention or CLV at a budget.
+    Optimize(optimize::OptimizeArgs),
+    /// Where customers are lost: churn by root cause and by removal effect; the weakest leg.
+    Diagnose(diagnose::DiagnoseArgs),
+    /// One-at-a-time sensitivity of a metric to each touchpoint and key parameter (tornado).
+    Sensitivity(sensitivity::SensitivityArgs),
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +175,10 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Run(args)) => cmd_run(&args),
         Some(Command::Validate { files }) => cmd_validate(&files),
         Some(Command::Bench(args)) => cmd_bench(&args),
+        Some(Command::Compare(args)) => compare::cmd_compare(&args),
+        Some(Command::Optimize(args)) => optimize::cmd_optimize(&args),
+        Some(Command::Diagnose(args)) => diagnose::cmd_diagnose(&args),
+        Some(Command::Sensitivity(args)) => sensitivity::cmd_sensitivity(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
         Some(Command::Merge(args)) => merge::cmd_merge(&args),
         Some(Command::Check(args)) => check::cmd_check(&args),
@@ -240,7 +257,10 @@ fn simulate_with_progress(model: &Model, spec: &RunSpec, quiet: bool) -> RunResu
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    RunResults::from_acc(model, spec, acc)
+    let mut results = RunResults::from_acc(model, spec, acc);
+    // Without a cancel flag the acquisition runs cannot be cancelled.
+    let _ = crate::acquisition::attach(model, spec, &mut results, None);
+    results
 }
 
 fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {

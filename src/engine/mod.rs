@@ -23,7 +23,7 @@ use crate::model::Model;
 pub const UNIT: u64 = 4096;
 
 /// Per-customer metrics, in this order.
-pub const METRICS: [&str; 7] = [
+pub const METRICS: [&str; 8] = [
     "revenue",
     "cost",
     "npv",
@@ -31,6 +31,7 @@ pub const METRICS: [&str; 7] = [
     "incidents",
     "escalations",
     "lifetime",
+    "retained",
 ];
 pub const M: usize = METRICS.len();
 pub const M_REVENUE: usize = 0;
@@ -40,6 +41,9 @@ pub const M_CLV: usize = 3;
 pub const M_INCIDENTS: usize = 4;
 pub const M_ESCALATIONS: usize = 5;
 pub const M_LIFETIME: usize = 6;
+/// 1 if the customer is still active at the end of the horizon, else 0: its mean is the final
+/// retention, and its cross-products give paired retention differences (issue 8).
+pub const M_RETAINED: usize = 7;
 
 /// What to simulate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -643,6 +647,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
         f64::from(incidents),
         f64::from(escalations),
         lifetime as f64,
+        f64::from(u8::from(churned_at == 0)),
     ]
 }
 

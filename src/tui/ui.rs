@@ -979,7 +979,18 @@ fn draw_dashboard(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
     let top =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).split(r[0]);
     draw_retention(frame, app, res, top[0], th);
-    draw_triad(frame, app, res, top[1], th);
+    if res.acquisition.is_some() && top[1].height >= super::acquisition::HEIGHT + 6 {
+        // The acquisition leg (issue 6) under the triad chart.
+        let right = Layout::vertical([
+            Constraint::Min(6),
+            Constraint::Length(super::acquisition::HEIGHT),
+        ])
+        .split(top[1]);
+        draw_triad(frame, app, res, right[0], th);
+        super::acquisition::draw(frame, res, app.dash_sel, right[1], th.accent());
+    } else {
+        draw_triad(frame, app, res, top[1], th);
+    }
     draw_metrics(frame, app, res, r[1], th);
 }
 

@@ -88,7 +88,9 @@ pub fn engine_runner() -> Runner {
     Arc::new(|model, spec, cancel, progress| {
         let engine = Engine::new(model, spec.clone());
         let acc = engine.run(Some(cancel), progress)?;
-        Ok(RunResults::from_acc(model, spec, acc))
+        let mut results = RunResults::from_acc(model, spec, acc);
+        crate::acquisition::attach(model, spec, &mut results, Some(cancel))?;
+        Ok(results)
     })
 }
 

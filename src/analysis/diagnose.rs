@@ -1,0 +1,426 @@
+//! `diagnose`: where customers are lost and what it costs, the triad's root-cause view.
+//!
+//! Two complementary views, both with 95 % intervals (docs/analysis.md):
+//! * **Root cause** (recorded by the engine, docs/model.md §4): the churners whose most harmful
+//!   recent failure was at each stage and touchpoint, as a share of churners and of all
+//!   customers.
+//! * **Removal effect** (causal): the change in retention, revenue and NPV when a touchpoint
+//!   (or every touchpoint of a stage) is made perfect (quality 1), each variant simulated as an
+//!   arm of one run with the unchanged scenario, on common random numbers.
+//!
+//! The **weakest leg** of the triad is the stage whose removal effect on retention is largest.
+
+use std::fmt::Write as _;
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+
+use super::{Metric, Paired, csv_field, fmt_interval, paired, to_json};
+use crate::engine::compile::NO_CAUSE;
+use crate::engine::{Arm, Cancelled, Engine};
+use crate::model::{Model, validate};
+use crate::results::{Estimate, RunResults};
+use crate::scenario::{Scenario, Stage};
+
+pub const DIAGNOSE_SCHEMA: &str = "cxsim.diagnose/1";
+
+/// Churn attributed to one root cause.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CauseRow {
+    /// "Purchase", "Exception", "Relationship" or "none" (baseline churn).
+    pub stage: String,
+    /// The touchpoint id for touchpoint rows; absent for stage rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub touchpoint: Option<String>,
+    pub churners: u64,
+    /// Share of all churners with this root cause.
+    pub share_of_churners: Estimate,
+    /// Share of all initial customers lost with this root cause.
+    pub share_of_customers: Estimate,
+}
+
+/// The effect of making a touchpoint (or a whole stage) perfect.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RemovalRow {
+    /// Touchpoint id, or the stage name for stage rows.
+    pub target: String,
+    pub name: String,
+    pub stage: String,
+    /// The touchpoint's quality in the file (stage rows: absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<f64>,
+    /// Retention at the horizon: perfect − as is (the share of customers saved).
+    pub retention: Paired,
+    /// Revenue per customer: the revenue lost to this touchpoint's failures.
+    pub revenue: Paired,
+    pub npv: Paired,
+}
+
+/// The whole diagnosis of one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnosis {
+    pub schema: &'static str,
+    pub scenario: String,
+    pub strategy: String,
+    pub customers: u64,
+    pub seed: u64,
+    pub horizon: u32,
+    pub period: String,
+    pub currency: String,
+    /// Share of customers lost within the horizon.
+    pub churn: Estimate,
+    pub churners: u64,
+    pub cause_by_stage: Vec<CauseRow>,
+    pub cause_by_touchpoint: Vec<CauseRow>,
+    /// Stage removal effects, in stage order.
+    pub removal_by_stage: Vec<RemovalRow>,
+    /// Touchpoint removal effects, largest retention gain first.
+    pub removal_by_touchpoint: Vec<RemovalRow>,
+    /// The stage with the largest removal effect on retention.
+    pub weakest_stage: String,
+    /// The stage blamed for the most churners by root cause.
+    pub most_blamed_stage: String,
+}
+
+/// The scenario with the given touchpoints made perfect, re-validated.
+fn perfected(base: &Scenario, which: impl Fn(usize) -> bool) -> Result<Model, String> {
+    let mut s = base.clone();
+    for (i, tp) in s.touchpoints.iter_mut().enumerate() {
+        if which(i) {
+            tp.quality = 1.0;
+        }
+    }
+    validate(s).map_err(|p| {
+        p.iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+/// Why a diagnosis did not finish.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("simulation cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<Cancelled> for AnalysisError {
+    fn from(_: Cancelled) -> Self {
+        AnalysisError::Cancelled
+    }
+}
+
+/// Simulates `arms` in one run with cancellation and progress.
+pub fn run_arms(
+    arms: &[Arm<'_>],
+    customers: u64,
+    seed: u64,
+    cancel: Option<&AtomicBool>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<RunResults, AnalysisError> {
+    let engine = Engine::from_arms(arms, customers, seed)
+        .map_err(|e| AnalysisError::Invalid(e.to_string()))?;
+    let acc = engine.run(cancel, progress)?;
+    Ok(RunResults::from_arms(arms, customers, seed, acc))
+}
+
+/// Diagnoses strategy `strategy` of the model.
+pub fn diagnose(
+    model: &Model,
+    strategy: usize,
+    customers: u64,
+    seed: u64,
+    cancel: Option<&AtomicBool>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Diagnosis, AnalysisError> {
+    let s = &model.scenario;
+    let n_tp = s.touchpoints.len();
+    let mut variants = Vec::with_capacity(n_tp + 3);
+    for k in 0..n_tp {
+        variants.push(perfected(s, |i| i == k).map_err(AnalysisError::Invalid)?);
+    }
+    for stage in Stage::ALL {
+        variants.push(
+            perfected(s, |i| s.touchpoints[i].stage == stage).map_err(AnalysisError::Invalid)?,
+        );
+    }
+    let mut arms = vec![Arm { model, strategy }];
+    arms.extend(variants.iter().map(|m| Arm { model: m, strategy }));
+    let r = run_arms(&arms, customers, seed, cancel, progress)?;
+    let acc = r
+        .acc
+        .as_ref()
+        .ok_or_else(|| AnalysisError::Invalid("the run kept no sums".into()))?;
+    let base = &acc.strategies[0];
+    let n = acc.customers;
+    let churners: u64 = base.churn_cause.iter().sum();
+    let cause = |stage: &str, touchpoint: Option<String>, k: u64| CauseRow {
+        stage: stage.to_string(),
+        touchpoint,
+        churners: k,
+        share_of_churners: Estimate::proportion(k, churners),
+        share_of_customers: Estimate::proportion(k, n),
+    };
+    let mut cause_by_stage: Vec<CauseRow> = Stage::ALL
+        .iter()
+        .map(|st| cause(st.name(), None, base.churn_cause[st.index()]))
+        .collect();
+    cause_by_stage.push(cause("none", None, base.churn_cause[NO_CAUSE]));
+    let mut cause_by_touchpoint: Vec<CauseRow> = s
+        .touchpoints
+        .iter()
+        .enumerate()
+        .map(|(i, tp)| cause(tp.stage.name(), Some(tp.id.clone()), base.tp_churn[i]))
+        .collect();
+    cause_by_touchpoint.sort_by_key(|c| std::cmp::Reverse(c.churners));
+
+    let removal = |arm: usize, target: String, name: String, stage: &str, q: Option<f64>| {
+        let p = |m: Metric| {
+            paired(&r, 0, arm, m).ok_or_else(|| AnalysisError::Invalid("no paired sums".into()))
+        };
+        Ok::<RemovalRow, AnalysisError>(RemovalRow {
+            target,
+            name,
+            stage: stage.to_string(),
+            quality: q,
+            retention: p(Metric::Retention)?,
+            revenue: p(Metric::Revenue)?,
+            npv: p(Metric::Npv)?,
+        })
+    };
+    let mut removal_by_touchpoint = Vec::with_capacity(n_tp);
+    for (k, tp) in s.touchpoints.iter().enumerate() {
+        removal_by_touchpoint.push(removal(
+            1 + k,
+            tp.id.clone(),
+            tp.name.clone(),
+            tp.stage.name(),
+            Some(tp.quality),
+        )?);
+    }
+    removal_by_touchpoint.sort_by(|a, b| {
+        b.retention
+            .difference
+            .mean
+            .total_cmp(&a.retention.difference.mean)
+    });
+    let mut removal_by_stage = Vec::with_capacity(3);
+    for (j, st) in Stage::ALL.iter().enumerate() {
+        removal_by_stage.push(removal(
+            1 + n_tp + j,
+            st.name().to_string(),
+            format!("every {} touchpoint", st.name()),
+            st.name(),
+            None,
+        )?);
+    }
+    let weakest_stage = removal_by_stage
+        .iter()
+        .fold(None::<&RemovalRow>, |best, r| match best {
+            Some(b) if b.retention.difference.mean >= r.retention.difference.mean => Some(b),
+            _ => Some(r),
+        })
+        .map(|r| r.target.clone())
+        .unwrap_or_default();
+    let most_blamed_stage = cause_by_stage[..3]
+        .iter()
+        .fold(None::<&CauseRow>, |best, r| match best {
+            Some(b) if b.churners >= r.churners => Some(b),
+            _ => Some(r),
+        })
+        .map(|r| r.stage.clone())
+        .unwrap_or_default();
+
+    Ok(Diagnosis {
+        schema: DIAGNOSE_SCHEMA,
+        scenario: s.name.clone(),
+        strategy: s.strategies[strategy].name.clone(),
+        customers: n,
+        seed,
+        horizon: s.horizon,
+        period: s.period.name().to_string(),
+        currency: s.currency.clone(),
+        churn: Estimate::proportion(churners, n),
+        churners,
+        cause_by_stage,
+        cause_by_touchpoint,
+        removal_by_stage,
+        removal_by_touchpoint,
+        weakest_stage,
+        most_blamed_stage,
+    })
+}
+
+/// The `cxsim.diagnose/1` JSON document.
+pub fn json(d: &Diagnosis) -> String {
+    to_json(d)
+}
+
+/// One row per removal target (stages first), then one per root cause.
+pub fn csv(d: &Diagnosis) -> String {
+    let mut out = String::from(
+        "view,kind,target,stage,value,lo,hi,revenue,revenue_lo,revenue_hi,npv,npv_lo,npv_hi\n",
+    );
+    for (kind, rows) in [
+        ("stage", &d.removal_by_stage),
+        ("touchpoint", &d.removal_by_touchpoint),
+    ] {
+        for r in rows {
+            let (t, v, n) = (
+                &r.retention.difference,
+                &r.revenue.difference,
+                &r.npv.difference,
+            );
+            let _ = writeln!(
+                out,
+                "removal,{kind},{},{},{},{},{},{},{},{},{},{},{}",
+                csv_field(&r.target),
+                r.stage,
+                t.mean,
+                t.lo,
+                t.hi,
+                v.mean,
+                v.lo,
+                v.hi,
+                n.mean,
+                n.lo,
+                n.hi
+            );
+        }
+    }
+    for (kind, rows) in [
+        ("stage", &d.cause_by_stage),
+        ("touchpoint", &d.cause_by_touchpoint),
+    ] {
+        for c in rows {
+            let e = &c.share_of_churners;
+            let _ = writeln!(
+                out,
+                "root_cause,{kind},{},{},{},{},{},,,,,,",
+                csv_field(c.touchpoint.as_deref().unwrap_or(&c.stage)),
+                c.stage,
+                e.mean,
+                e.lo,
+                e.hi
+            );
+        }
+    }
+    out
+}
+
+fn pct(e: &Estimate) -> String {
+    format!(
+        "{:5.1}% [{:.1}, {:.1}]",
+        e.mean * 100.0,
+        e.lo * 100.0,
+        e.hi * 100.0
+    )
+}
+
+/// The table for people.
+pub fn table(d: &Diagnosis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — diagnosis of strategy \"{}\", {} customers, seed {}, horizon {} {}s, amounts in {}",
+        d.scenario,
+        d.strategy,
+        crate::report::group_thousands(d.customers),
+        d.seed,
+        d.horizon,
+        d.period,
+        d.currency
+    );
+    let _ = writeln!(
+        out,
+        "lost within the horizon: {} of customers ({} churners)",
+        pct(&d.churn),
+        crate::report::group_thousands(d.churners)
+    );
+    let _ = writeln!(
+        out,
+        "\nWEAKEST LEG: {} — making it perfect saves the most customers (removal effect).",
+        d.weakest_stage
+    );
+    if d.most_blamed_stage != d.weakest_stage {
+        let _ = writeln!(
+            out,
+            "(By recorded root cause, {} is blamed for the most churners: failures there are \
+             frequent, but fixing {} moves retention more.)",
+            d.most_blamed_stage, d.weakest_stage
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nRemoval effect: what making it perfect (quality 1) changes, perfect − as is [95%]"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<30} {:<13} {:>7}  {:<32} {:<30} NPV",
+        "stage / touchpoint", "stage", "quality", "retention", "revenue"
+    );
+    let row = |out: &mut String, r: &RemovalRow, mark: &str| {
+        let line = format!(
+            "{mark} {:<30} {:<13} {:>7}  {:<32} {:<30} {:<30}",
+            truncate(&r.name, 30),
+            r.stage,
+            r.quality.map_or(String::new(), |q| format!("{q:.3}")),
+            fmt_interval(Metric::Retention, &r.retention.difference),
+            fmt_interval(Metric::Revenue, &r.revenue.difference),
+            fmt_interval(Metric::Npv, &r.npv.difference)
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    };
+    for r in &d.removal_by_stage {
+        row(
+            &mut out,
+            r,
+            if r.target == d.weakest_stage {
+                ">"
+            } else {
+                " "
+            },
+        );
+    }
+    let _ = writeln!(out);
+    for r in &d.removal_by_touchpoint {
+        row(&mut out, r, " ");
+    }
+    let _ = writeln!(
+        out,
+        "\nRoot cause: churners whose most harmful recent failure was here [95%]"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<30} {:<13} {:<26} share of customers",
+        "stage / touchpoint", "stage", "share of churners"
+    );
+    for c in d.cause_by_stage.iter().chain(&d.cause_by_touchpoint) {
+        let label = c.touchpoint.as_deref().unwrap_or(match c.stage.as_str() {
+            "none" => "none (baseline churn)",
+            s => s,
+        });
+        let _ = writeln!(
+            out,
+            "  {:<30} {:<13} {:<26} {}",
+            truncate(label, 30),
+            c.stage,
+            pct(&c.share_of_churners),
+            pct(&c.share_of_customers)
+        );
+    }
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}

@@ -1,0 +1,82 @@
+//! `cxsim sensitivity FILE`: one-at-a-time sensitivity of a metric, as a sorted table (tornado).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{CliError, emit, exit, load_model, resolve_strategies};
+use crate::analysis::diagnose::AnalysisError;
+use crate::analysis::{AnalysisFormat, Metric, report, sensitivity};
+
+/// "10%" → 0.1, "0.1" → 0.1; must lie strictly between 0 and 1.
+fn parse_delta(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("\"{s}\" is not a number; write 10% or 0.1"))?;
+    if v.is_finite() && v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} is outside (0, 100%); write e.g. 10%"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (.ron).
+    pub file: PathBuf,
+    /// The metric whose sensitivity is measured.
+    #[arg(short, long, value_enum, default_value_t = Metric::Npv)]
+    pub metric: Metric,
+    /// Relative change of each parameter, down and up (10% or 0.1).
+    #[arg(short, long, default_value = "10%", value_parser = parse_delta)]
+    pub delta: f64,
+    /// The strategy to analyse; default the first of the file.
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Simulated customers (the same customers for every variant).
+    #[arg(short = 'n', long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(2..))]
+    pub customers: u64,
+    /// Master seed.
+    #[arg(short, long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output format (md/html: a report with the tornado chart as SVG).
+    #[arg(short, long, value_enum, default_value_t = AnalysisFormat::Table)]
+    pub format: AnalysisFormat,
+    /// Write to this file instead of stdout (atomically).
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn cmd_sensitivity(args: &SensitivityArgs) -> Result<u8, CliError> {
+    let model = load_model(&args.file)?;
+    let strategy = match &args.strategy {
+        Some(name) => resolve_strategies(&model, std::slice::from_ref(name))?[0],
+        None => 0,
+    };
+    let s = sensitivity::sensitivity(
+        &model,
+        strategy,
+        args.metric,
+        args.delta,
+        args.customers,
+        args.seed,
+        None,
+        &|_, _| {},
+    )
+    .map_err(|e| match e {
+        AnalysisError::Cancelled => CliError::Io("cancelled".into()),
+        AnalysisError::Invalid(m) => CliError::Usage(format!("error: {m}")),
+    })?;
+    let text = match args.format {
+        AnalysisFormat::Table => sensitivity::table(&s),
+        AnalysisFormat::Json => sensitivity::json(&s),
+        AnalysisFormat::Csv => sensitivity::csv(&s),
+        AnalysisFormat::Md => report::sensitivity_doc(&s).markdown(),
+        AnalysisFormat::Html => report::sensitivity_doc(&s).html(),
+    };
+    emit(&text, args.out.as_deref())?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,397 @@
+//! The acquisition leg (docs/model.md §11): the open population against closed forms, the
+//! limiting cases of word of mouth, and the promise that a scenario without (or with) an
+//! acquisition section keeps its closed-cohort results byte for byte.
+//!
+//! Tolerances: the open population is a deterministic function of the simulated cohort curves,
+//! so where the curves are random the check uses the exact standard error of that function of
+//! the curves (the per-customer variable it averages, see each test), within
+//! `common::K_SIGMA` = 4 standard errors. Recursion checks on hand-made curves are exact up to
+//! floating-point rounding.
+
+mod common;
+
+use std::path::Path;
+
+use common::{K_SIGMA, model, run, scenario};
+use cxsim::acquisition::{Curves, FunnelParams, WordOfMouth, open_population};
+use cxsim::model::Model;
+use cxsim::report;
+
+const N: u64 = 200_000;
+
+const INERT_TOUCHPOINT: &str = r#"Touchpoint(id: "visit", name: "Visit", stage: Purchase,
+    trigger: EveryPeriod, quality: 1.0)"#;
+
+/// A one-segment scenario with constant hazard θ (zero protection), value 10 a period.
+fn geometric(theta: f64, horizon: u32, acquisition: &str) -> Model {
+    let text = scenario(
+        horizon,
+        0.0,
+        &format!(
+            "value_per_period: 10.0, initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), \
+             churn_propensity: Fixed({theta:?})"
+        ),
+        INERT_TOUCHPOINT,
+        [0.0, 0.0, 0.0],
+        0.0,
+    );
+    let text = match text.rfind(')') {
+        Some(i) => format!("{}    acquisition: Some(({acquisition})),\n)", &text[..i]),
+        None => text,
+    };
+    model(&text)
+}
+
+/// Exact mean and standard error (over `n` customers) of f(T), T the churn period of a customer
+/// with constant hazard θ (T = horizon + 1: still active at the end).
+fn exact_mean_se(theta: f64, horizon: usize, n: u64, f: impl Fn(usize) -> f64) -> (f64, f64) {
+    let (mut m1, mut m2) = (0.0, 0.0);
+    for c in 1..=horizon + 1 {
+        let p = if c <= horizon {
+            (1.0 - theta).powi(c as i32 - 1) * theta
+        } else {
+            (1.0 - theta).powi(horizon as i32)
+        };
+        let x = f(c);
+        m1 += p * x;
+        m2 += p * x * x;
+    }
+    (m1, ((m2 - m1 * m1).max(0.0) / n as f64).sqrt())
+}
+
+/// Constant inflow n with geometric churn θ: B_t = B₀(1−θ)^t + n·(1 − (1−θ)^t)/θ, which tends to
+/// the steady state n/θ (inflow / churn). The estimate is B₀·Ŝ(t) + n·Σ_{a<t} Ŝ(a), the mean over
+/// customers of B₀·1[T > t] + n·min(T, t), whose exact variance gives the tolerance.
+#[test]
+fn constant_inflow_with_geometric_churn_reaches_inflow_over_churn() {
+    let (theta, h) = (0.1, 120usize);
+    // 100 leads × 0.5 × 0.4 = 20 new customers a period.
+    for b0 in [0.0, 200.0, 1000.0] {
+        let m = geometric(
+            theta,
+            h as u32,
+            &format!(
+                "initial_customers: {b0:?}, funnels: [Funnel(segment: \"all\", \
+                 leads_per_period: 100.0, qualification_rate: 0.5, conversion_rate: 0.4)]"
+            ),
+        );
+        let r = run(&m, N, 5);
+        let a = &r
+            .acquisition
+            .as_ref()
+            .expect("acquisition results")
+            .strategies[0];
+        let n = 100.0 * 0.5 * 0.4;
+        for (t, x) in a.new_customers.iter().enumerate() {
+            assert!((x - n).abs() <= 1e-12 * n, "period {}: {x} new", t + 1);
+        }
+        for t in [1usize, 6, 12, 36, 60, 120] {
+            let q = (1.0 - theta).powi(t as i32);
+            let exact = b0 * q + n * (1.0 - q) / theta;
+            let (mean, se) = exact_mean_se(theta, h, N, |c| {
+                b0 * f64::from(u8::from(c > t)) + n * c.min(t) as f64
+            });
+            assert!(
+                (mean - exact).abs() <= 1e-9 * exact.max(1.0),
+                "closed form {exact} vs distribution {mean}"
+            );
+            let got = a.active_base[t];
+            assert!(
+                // Plus floating-point rounding where the exact answer is deterministic (t = 1).
+                (got - exact).abs() <= K_SIGMA * se + 1e-9 * exact,
+                "B0 {b0}, t {t}: active base {got} vs exact {exact} (se {se})"
+            );
+        }
+        // After 120 periods (1 − θ)^120 ≈ 3e-6: the base is at the steady state n/θ.
+        let (_, se) = exact_mean_se(theta, h, N, |c| {
+            b0 * f64::from(u8::from(c > h)) + n * c.min(h) as f64
+        });
+        let steady = n / theta;
+        let got = a.active_base[h];
+        assert!(
+            (got - steady).abs() <= K_SIGMA * se + 1e-3 * steady * (1.0 - theta).powi(h as i32),
+            "steady state {steady} vs {got} (se {se})"
+        );
+        // CAC without costs is 0 and pays back at once.
+        assert_eq!(a.cac, Some(0.0));
+        assert_eq!(a.payback_periods, Some(0));
+    }
+}
+
+/// Referral strength 0 (and warning strength 0) changes nothing: inflow is exactly leads ×
+/// qualification × conversion; a positive strength only adds customers, warnings only remove.
+#[test]
+fn referral_strength_zero_changes_nothing() {
+    let body = |rho: f64, omega: f64| {
+        format!(
+            "initial_customers: 500.0, referral_strength: {rho:?}, warning_strength: {omega:?}, \
+             warners: AllChurners, funnels: [Funnel(segment: \"all\", leads_per_period: 80.0, \
+             qualification_rate: 0.5, conversion_rate: 0.25, cost_per_lead: 10.0, \
+             cost_per_win: 100.0)]"
+        )
+    };
+    let plain = run(&geometric(0.05, 24, &body(0.0, 0.0)), 20_000, 3);
+    let a0 = &plain.acquisition.as_ref().expect("acquisition").strategies[0];
+    for &x in &a0.new_customers {
+        assert_eq!(x, 80.0 * (0.5 * 0.25));
+    }
+    assert!(a0.referred_customers.iter().all(|&x| x == 0.0));
+    assert!(a0.warned_off.iter().all(|&x| x == 0.0));
+    assert_eq!(a0.lost_to_churn.reputation, 0.0);
+    // CAC = (80·10 + 10·100) / 10 = 180 per period, every period.
+    let cac = a0.cac.expect("wins");
+    assert!((cac - 180.0).abs() < 1e-9, "CAC {cac}");
+
+    let referrals = run(&geometric(0.05, 24, &body(0.3, 0.0)), 20_000, 3);
+    let a1 = &referrals
+        .acquisition
+        .as_ref()
+        .expect("acquisition")
+        .strategies[0];
+    let warnings = run(&geometric(0.05, 24, &body(0.0, 2.0)), 20_000, 3);
+    let a2 = &warnings
+        .acquisition
+        .as_ref()
+        .expect("acquisition")
+        .strategies[0];
+    for t in 0..24 {
+        assert!(a1.new_customers[t] > a0.new_customers[t]);
+        // Nobody has churned before period 1, so warnings start in period 2.
+        if t == 0 {
+            assert_eq!(a2.new_customers[t], a0.new_customers[t]);
+        } else {
+            assert!(a2.new_customers[t] < a0.new_customers[t]);
+        }
+    }
+    assert!(a2.lost_to_churn.reputation > 0.0);
+    // The closed cohort is the same in all three runs: word of mouth changes only inflow.
+    assert_eq!(plain.strategies, referrals.strategies);
+    assert_eq!(plain.strategies, warnings.strategies);
+}
+
+/// Hand-made curves: nobody churns, everyone is fully loyal (S = ℓ = 1). Then the base grows as
+/// B_t = B_{t−1} + (L + ρ·B_{t−1})·w, i.e. B_t = (B₀ + L/ρ)(1 + ρw)^t − L/ρ.
+#[test]
+fn referrals_compound_like_the_closed_form() {
+    let h = 40;
+    let curves = Curves {
+        survival: vec![1.0; h + 1],
+        loyal: vec![1.0; h + 1],
+        revenue: (0..=h).map(|a| if a == 0 { 0.0 } else { 5.0 }).collect(),
+        churn: vec![0.0; h + 1],
+        warn_share: 1.0,
+        cost_per_period: 0.0,
+    };
+    let (l, w, rho, b0) = (50.0, 0.1, 0.05, 300.0);
+    let f = FunnelParams {
+        segment: "all".into(),
+        leads: l,
+        win_rate: w,
+        cost_per_lead: 0.0,
+        cost_per_win: 0.0,
+    };
+    let a = open_population(
+        "s",
+        b0,
+        &curves,
+        std::slice::from_ref(&f),
+        &[&curves],
+        WordOfMouth {
+            referral_strength: rho,
+            warning_strength: 7.0, // no churners, so no warnings either
+        },
+    );
+    for t in 0..=h {
+        let exact = (b0 + l / rho) * (1.0 + rho * w).powi(t as i32) - l / rho;
+        let got = a.active_base[t];
+        assert!(
+            (got - exact).abs() <= 1e-9 * exact,
+            "t {t}: {got} vs {exact}"
+        );
+    }
+    // Nobody churns: nothing is lost.
+    assert_eq!(a.lost_to_churn.current, 0.0);
+    assert_eq!(a.lost_to_churn.future, 0.0);
+    assert_eq!(a.lost_to_churn.reputation, 0.0);
+}
+
+/// Hand-made geometric curves with warnings: inflow tends to the fixed point
+/// n* = L·w·exp(−ω·n*/L) (in the steady state the churners per period equal the inflow).
+#[test]
+fn warnings_settle_at_the_fixed_point() {
+    let (h, theta) = (600usize, 0.1f64);
+    let s: Vec<f64> = (0..=h).map(|a| (1.0 - theta).powi(a as i32)).collect();
+    let curves = Curves {
+        churn: (0..=h)
+            .map(|a| if a == 0 { 0.0 } else { s[a - 1] - s[a] })
+            .collect(),
+        loyal: s.iter().map(|x| 0.5 * x).collect(),
+        revenue: (0..=h)
+            .map(|a| if a == 0 { 0.0 } else { 5.0 * s[a] })
+            .collect(),
+        survival: s,
+        warn_share: 1.0,
+        cost_per_period: 0.0,
+    };
+    let (l, w, omega) = (100.0, 0.2, 2.0);
+    let f = FunnelParams {
+        segment: "all".into(),
+        leads: l,
+        win_rate: w,
+        cost_per_lead: 0.0,
+        cost_per_win: 0.0,
+    };
+    let a = open_population(
+        "s",
+        0.0,
+        &curves,
+        std::slice::from_ref(&f),
+        &[&curves],
+        WordOfMouth {
+            referral_strength: 0.0,
+            warning_strength: omega,
+        },
+    );
+    // Bisection on g(n) = n − L·w·exp(−ω n / L), increasing in n.
+    let (mut lo, mut hi) = (0.0f64, l * w);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid - l * w * (-omega * mid / l).exp() > 0.0 {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    let got = a.new_customers[h - 1];
+    assert!(
+        (got - lo).abs() <= 1e-9 * lo,
+        "inflow {got} vs fixed point {lo}"
+    );
+    assert!((a.active_base[h] - lo / theta).abs() <= 1e-6 * lo / theta);
+    // Conversions lost per period: L·w − n*.
+    assert!((a.warned_off[h - 1] - (l * w - lo)).abs() <= 1e-9 * l * w);
+}
+
+fn shipped() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every shipped scenario: without an acquisition section the JSON has no `acquisition` key and
+/// is the engine's plain output; adding a section leaves every other byte of the JSON unchanged.
+#[test]
+fn shipped_scenarios_keep_their_json_with_and_without_acquisition() {
+    for path in shipped() {
+        let mut m = cxsim::load::load_file(&path).expect("shipped scenario loads");
+        let had = m.scenario.acquisition.take();
+        let spec = cxsim::engine::RunSpec::all_strategies(&m, 3000, 9);
+        let plain = cxsim::simulate(&m, &spec);
+        let json = report::json(&plain);
+        assert!(!json.contains("\"acquisition\""), "{}", path.display());
+        // The engine alone (no hook) gives the same bytes.
+        let acc = cxsim::engine::Engine::new(&m, spec.clone())
+            .run(None, &|_, _| {})
+            .expect("not cancelled");
+        let bare = cxsim::results::RunResults::from_acc(&m, &spec, acc);
+        assert_eq!(json, report::json(&bare), "{}", path.display());
+
+        let seg = m.scenario.segments[0].id.clone();
+        m.scenario.acquisition = had.or_else(|| {
+            Some(cxsim::acquisition::Acquisition {
+                initial_customers: 1000.0,
+                funnels: vec![cxsim::acquisition::Funnel {
+                    segment: seg,
+                    leads_per_period: 100.0,
+                    qualification_rate: 0.5,
+                    conversion_rate: 0.3,
+                    cost_per_lead: 5.0,
+                    cost_per_win: 50.0,
+                }],
+                referral_strength: 0.1,
+                warning_strength: 1.0,
+                warners: cxsim::acquisition::Warners::FailureChurners,
+            })
+        });
+        let mut with = cxsim::simulate(&m, &spec);
+        assert!(with.acquisition.is_some());
+        assert!(report::json(&with).contains("\"acquisition\""));
+        assert!(report::table(&with).contains("Acquisition (open population)"));
+        with.acquisition = None;
+        assert_eq!(json, report::json(&with), "{}", path.display());
+    }
+}
+
+/// The acquisition figures are the same bytes at any thread count.
+#[test]
+fn acquisition_is_deterministic_across_threads() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/b2b-saas-stool.ron");
+    let m = cxsim::load::load_file(&path).expect("loads");
+    let spec = cxsim::engine::RunSpec::all_strategies(&m, 10_000, 2);
+    let json = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| report::json(&cxsim::simulate(&m, &spec)))
+    };
+    let one = json(1);
+    assert!(one.contains("\"acquisition\""));
+    assert_eq!(one, json(2));
+    assert_eq!(one, json(3));
+}
+
+/// Field paths and hints of invalid acquisition sections.
+#[test]
+fn invalid_acquisition_is_reported_with_field_paths() {
+    let text = geometric_text(
+        "initial_customers: -1.0, referral_strength: 0.1, funnels: [ \
+         Funnel(segment: \"nobody\", leads_per_period: 10.0, qualification_rate: 1.5, \
+         conversion_rate: 0.5), \
+         Funnel(segment: \"all\", leads_per_period: -3.0, qualification_rate: 0.5, \
+         conversion_rate: 0.5, cost_per_win: -1.0), \
+         Funnel(segment: \"all\", leads_per_period: 3.0, qualification_rate: 0.5, \
+         conversion_rate: 0.5)]",
+    );
+    let err = cxsim::load::load_str(Path::new("bad.ron"), &text).expect_err("invalid");
+    let msg = err.to_string();
+    for needle in [
+        "acquisition.initial_customers",
+        "acquisition.funnels[0].segment",
+        "unknown segment id \"nobody\"",
+        "known ids: all",
+        "acquisition.funnels[0].qualification_rate",
+        "acquisition.funnels[1].leads_per_period",
+        "acquisition.funnels[1].cost_per_win",
+        "acquisition.funnels[2].segment",
+        "second funnel",
+    ] {
+        assert!(msg.contains(needle), "missing {needle:?} in:\n{msg}");
+    }
+    let empty = geometric_text("funnels: []");
+    let msg = cxsim::load::load_str(Path::new("e.ron"), &empty)
+        .expect_err("invalid")
+        .to_string();
+    assert!(msg.contains("acquisition.funnels"), "{msg}");
+}
+
+fn geometric_text(acquisition: &str) -> String {
+    let text = scenario(
+        12,
+        0.0,
+        "value_per_period: 10.0, initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), \
+         churn_propensity: Fixed(0.1)",
+        INERT_TOUCHPOINT,
+        [0.0, 0.0, 0.0],
+        0.0,
+    );
+    match text.rfind(')') {
+        Some(i) => format!("{}    acquisition: Some(({acquisition})),\n)", &text[..i]),
+        None => text,
+    }
+}

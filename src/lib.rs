@@ -7,7 +7,9 @@
 pub mod acquisition;
 pub mod analysis;
 pub mod chart;
+pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod fsutil;
@@ -17,6 +19,7 @@ pub mod org;
 pub mod report;
 pub mod results;
 pub mod scenario;
+pub mod shard;
 pub mod tui;
 
 use engine::{Arm, ArmsError, Engine, RunSpec};

@@ -100,7 +100,7 @@ pub fn to_canonical_ron(scenario: &Scenario) -> String {
     }
 }
 
-fn parse_error(path: &Path, text: &str, e: ron::error::SpannedError) -> LoadError {
+pub(crate) fn parse_error(path: &Path, text: &str, e: ron::error::SpannedError) -> LoadError {
     let mut line = e.span.start.line.max(1);
     let mut col = e.span.start.col.max(1);
     let offset = byte_offset(text, line, col);

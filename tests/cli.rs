@@ -70,6 +70,8 @@ fn shipped_scenarios() -> Vec<String> {
         .expect("scenarios/ exists")
         .map(|e| e.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        // Expectation sidecars (NAME.expect.ron) are not scenarios.
+        .filter(|p| !p.to_string_lossy().ends_with(".expect.ron"))
         .map(|p| {
             format!(
                 "scenarios/{}",

@@ -7,6 +7,11 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod batch;
+pub mod check;
+pub mod diff;
+pub mod merge;
+
 use crate::engine::{Engine, RunSpec};
 use crate::error::LoadError;
 use crate::load::{load_file, load_str};
@@ -65,6 +70,14 @@ pub enum Command {
     },
     /// Measure engine throughput (customer-periods per second) and peak memory on a scenario.
     Bench(BenchArgs),
+    /// Check scenarios against their expectations (NAME.expect.ron) and baselines
+    /// (NAME.baseline.json); exit 1 if any fails.
+    Check(check::CheckArgs),
+    /// What changed between two versions of a journey, in business words, and what it does to
+    /// the headline metrics (paired on common random numbers).
+    Diff(diff::DiffArgs),
+    /// Combine the part files of a sharded run (`run --shard K/N`) into the unsharded result.
+    Merge(merge::MergeArgs),
     /// Compare strategies with a baseline: paired differences on common random numbers.
     Compare(compare::CompareArgs),
     /// Find the emphasis split that maximises NPV, revenue, retention or CLV at a budget.
@@ -90,19 +103,24 @@ pub struct SimArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (.ron).
-    pub file: PathBuf,
+    /// Scenario file (.ron); several files, directories or quoted glob patterns run a batch
+    /// that writes one JSON line per scenario.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub sim: SimArgs,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format (default table; a batch writes JSON lines).
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
     /// Write results to this file instead of stdout (written atomically).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
     /// No progress bar and no timing on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Simulate only shard K of N (1-based) and write a part file (JSON) for `cxsim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
     /// Also run each strategy with this touchpoint design variant (TOUCHPOINT=VARIANT,
     /// repeatable), on common random numbers with the original.
     #[arg(long = "variant", value_name = "TOUCHPOINT=VARIANT")]
@@ -134,6 +152,9 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Io(String),
+    /// Invalid input other than a scenario file (a part file, an expectations file).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl CliError {
@@ -143,6 +164,7 @@ impl CliError {
             CliError::Load(_) => exit::INVALID_SCENARIO,
             CliError::Usage(_) => exit::USAGE,
             CliError::Io(_) => exit::IO,
+            CliError::Invalid(_) => exit::INVALID_SCENARIO,
         }
     }
 }
@@ -158,6 +180,9 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Diagnose(args)) => diagnose::cmd_diagnose(&args),
         Some(Command::Sensitivity(args)) => sensitivity::cmd_sensitivity(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
+        Some(Command::Merge(args)) => merge::cmd_merge(&args),
+        Some(Command::Check(args)) => check::cmd_check(&args),
+        Some(Command::Diff(args)) => diff::cmd_diff(&args),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())
         }
@@ -239,7 +264,19 @@ fn simulate_with_progress(model: &Model, spec: &RunSpec, quiet: bool) -> RunResu
 }
 
 fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
-    let model = load_model(&args.file)?;
+    if batch::is_batch(&args.files) {
+        return batch::cmd_run_batch(args, &args.files);
+    }
+    let file = &args.files[0];
+    if let Some(shard) = args.shard {
+        if !args.variants.is_empty() {
+            return Err(CliError::Usage(
+                "error: --shard cannot be combined with --variant".into(),
+            ));
+        }
+        return merge::cmd_run_shard(args, file, shard);
+    }
+    let model = load_model(file)?;
     let mut strategies = resolve_strategies(&model, &args.sim.strategies)?;
     // `--variant tp=name`: each strategy is paired with a copy that selects the variants.
     let model = if args.variants.is_empty() {
@@ -267,7 +304,7 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
     let start = Instant::now();
     let results = simulate_with_progress(&model, &spec, args.quiet);
     let elapsed = start.elapsed();
-    let text = render(&results, args.format);
+    let text = render(&results, args.format.unwrap_or(Format::Table));
     emit(&text, args.out.as_deref())?;
     if !args.quiet && std::io::stderr().is_terminal() {
         let cps: u64 = results.strategies.iter().map(|s| s.customer_periods).sum();
@@ -303,6 +340,14 @@ fn emit(text: &str, out: Option<&Path>) -> Result<(), CliError> {
 fn cmd_validate(files: &[PathBuf]) -> Result<u8, CliError> {
     let mut worst = exit::OK;
     for f in files {
+        // `validate scenarios/*.ron` also meets expectation sidecars: check them as such.
+        if crate::check::is_sidecar(f) {
+            let code = check::validate_sidecar(f);
+            if worst == exit::OK || code == exit::IO {
+                worst = code;
+            }
+            continue;
+        }
         match load_file(f) {
             Ok(model) => {
                 println!(

@@ -3,6 +3,7 @@
 
 pub mod beta;
 pub mod compile;
+pub mod reduce;
 pub mod rng;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +18,8 @@ use rng::CustomerRng;
 use crate::model::Model;
 
 /// Customers per work unit. Part of the reproducibility contract: sums are formed per unit and
-/// merged in unit order, so changing this changes the last digits of results.
+/// merged by the canonical dyadic tree over unit indices ([`reduce`]), so changing this changes
+/// the last digits of results.
 pub const UNIT: u64 = 4096;
 
 /// Per-customer metrics, in this order.
@@ -177,6 +179,21 @@ impl Acc {
         }
     }
 
+    /// Whether `o` has the same shape (strategies, horizon, touchpoints) as `self`, so the two
+    /// can be merged; used to check accumulators read from part files.
+    pub fn same_shape(&self, o: &Acc) -> bool {
+        self.strategies.len() == o.strategies.len()
+            && self.cross.len() == o.cross.len()
+            && self.strategies.iter().zip(&o.strategies).all(|(a, b)| {
+                a.churned_at.len() == b.churned_at.len()
+                    && a.triad_sum.len() == b.triad_sum.len()
+                    && a.revenue_sum.len() == b.revenue_sum.len()
+                    && a.tp_runs.len() == b.tp_runs.len()
+                    && a.tp_failures.len() == b.tp_failures.len()
+                    && a.tp_churn.len() == b.tp_churn.len()
+            })
+    }
+
     /// Index of pair (i, j), i < j, in `cross`.
     pub fn pair_index(n: usize, i: usize, j: usize) -> usize {
         debug_assert!(i < j && j < n);
@@ -185,6 +202,12 @@ impl Acc {
 
     pub fn customer_periods(&self) -> u64 {
         self.strategies.iter().map(|s| s.customer_periods).sum()
+    }
+}
+
+impl reduce::Combine for Acc {
+    fn combine(&mut self, right: &Acc) {
+        self.merge(right);
     }
 }
 
@@ -316,34 +339,75 @@ impl Engine {
         self.run_units(0..self.spec.units(), cancel, progress)
     }
 
-    /// Simulates the work units in `units` (used for shards) and merges them in order.
+    /// Simulates the work units in `units` and reduces them by the canonical dyadic tree
+    /// ([`reduce`]): the range's maximal aligned blocks, folded from the right. For `0..units()`
+    /// this is the whole run.
     pub fn run_units(
         &self,
         units: std::ops::Range<u64>,
         cancel: Option<&AtomicBool>,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<Acc, Cancelled> {
-        let mut total = self.new_acc();
-        // Batches bound memory (one accumulator per unit in flight) and give progress and
-        // cancellation points; they do not influence the result.
+        let blocks = self.run_blocks(units, cancel, progress)?;
+        Ok(reduce::fold_right(blocks).unwrap_or_else(|| self.empty_acc()))
+    }
+
+    /// An accumulator with nothing in it, shaped for this engine.
+    pub fn empty_acc(&self) -> Acc {
+        self.new_acc()
+    }
+
+    /// Simulates the work units in `units` and returns the range's canonical blocks (see
+    /// [`reduce`]): what a shard writes to its part file. Feeding the blocks of all shards, in
+    /// unit order, into a [`reduce::Reducer`] gives the bits of the unsharded run.
+    pub fn run_blocks(
+        &self,
+        units: std::ops::Range<u64>,
+        cancel: Option<&AtomicBool>,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<Vec<reduce::Block<Acc>>, Cancelled> {
+        let customers = self.spec.customers;
+        let unit_customers = |u: u64| ((u + 1) * UNIT).min(customers).saturating_sub(u * UNIT);
+        let total: u64 = if units.end > units.start {
+            (units.end * UNIT).min(customers) - (units.start * UNIT).min(customers)
+        } else {
+            0
+        };
+        let mut done = 0u64;
+        // Batches bound memory (one accumulator per unit in flight plus the counter's
+        // O(log units) stack) and give progress and cancellation points; they do not influence
+        // the result.
         let batch = (rayon::current_num_threads() as u64 * 8).max(8);
-        let mut start = units.start;
-        while start < units.end {
-            if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
-                return Err(Cancelled);
+        let mut out = Vec::new();
+        for (level, first) in reduce::dyadic_blocks(units) {
+            let mut r = reduce::Reducer::new(first);
+            let end = first + (1u64 << level);
+            let mut start = first;
+            while start < end {
+                if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                    return Err(Cancelled);
+                }
+                let stop = (start + batch).min(end);
+                let parts: Vec<Acc> = (start..stop)
+                    .into_par_iter()
+                    .map(|u| self.simulate_unit(u))
+                    .collect();
+                for p in parts {
+                    r.push_unit(p);
+                }
+                done += (start..stop).map(unit_customers).sum::<u64>();
+                progress(done, total);
+                start = stop;
             }
-            let end = (start + batch).min(units.end);
-            let parts: Vec<Acc> = (start..end)
-                .into_par_iter()
-                .map(|u| self.simulate_unit(u))
-                .collect();
-            for p in &parts {
-                total.merge(p);
+            if let Some(value) = r.finish() {
+                out.push(reduce::Block {
+                    level,
+                    first,
+                    value,
+                });
             }
-            progress((end * UNIT).min(self.spec.customers), self.spec.customers);
-            start = end;
         }
-        Ok(total)
+        Ok(out)
     }
 
     /// One work unit: customers [u·UNIT, (u+1)·UNIT) ∩ [0, N).

@@ -1,0 +1,776 @@
+//! `cxsim diff`: what changed between two versions of a journey, in business words, and what the
+//! change does to the headline metrics (paired, on common random numbers).
+//!
+//! The semantic part compares the two parsed scenarios: touchpoints and segments matched by
+//! `id`, strategies by `name`, every field that differs described in the designer's terms
+//! ("Delivery on time: quality 90 % → 94 %"). The metric part simulates, for every strategy
+//! present in both versions, the arm (old model, s) and the arm (new model, s) in one run: the
+//! same customers with the same random numbers, so the paired difference new − old has a far
+//! tighter interval than two independent runs.
+
+use serde::Serialize;
+
+use crate::engine::{Arm, M_CLV, M_COST, M_LIFETIME, M_NPV, M_REVENUE};
+use crate::model::Model;
+use crate::results::{Estimate, RunResults};
+use crate::scenario::{
+    Effects, FollowOn, Outcome, Propensity, Scenario, Segment, Shift, StateShifts, Strategy,
+    Touchpoint, TriadLevels, Trigger,
+};
+
+/// One described change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// What it is about: `touchpoint "delivery"`, `segment "smb"`, `strategy "balanced"`,
+    /// `scenario`.
+    pub subject: String,
+    /// `added`, `removed` or `changed`.
+    pub kind: &'static str,
+    /// Business wording, e.g. `Delivery on time: quality 90 % → 94 %`.
+    pub text: String,
+}
+
+fn pct(x: f64) -> String {
+    let p = x * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0} %")
+    } else {
+        format!("{p:.1} %")
+    }
+}
+
+fn num(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        let s = format!("{x:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn money(x: f64, currency: &str) -> String {
+    format!("{} {currency}", num(x))
+}
+
+fn trigger_words(t: &Trigger) -> String {
+    match t {
+        Trigger::EveryPeriod => "every period".into(),
+        Trigger::Chance(p) => format!("with probability {} each period", pct(*p)),
+        Trigger::OnIncident => "for every incident".into(),
+        Trigger::After {
+            touchpoint,
+            outcome,
+            probability,
+        } => format!(
+            "after \"{touchpoint}\" {} ({})",
+            match outcome {
+                Outcome::Success => "succeeds",
+                Outcome::Failure => "fails",
+                Outcome::Any => "happens",
+            },
+            pct(*probability)
+        ),
+    }
+}
+
+fn shift_words(s: Shift) -> String {
+    match s {
+        Shift::Keep => "no change".into(),
+        Shift::Up(f) => format!("up {} of the gap", pct(f)),
+        Shift::Down(f) => format!("down {}", pct(f)),
+    }
+}
+
+fn follow_on_words(f: &[FollowOn], currency: &str) -> String {
+    if f.is_empty() {
+        return "nothing".into();
+    }
+    f.iter()
+        .map(|x| match x {
+            FollowOn::OpenIncident => "opens an incident".to_string(),
+            FollowOn::Escalate { probability, cost } => format!(
+                "escalates with probability {} at {}",
+                pct(*probability),
+                money(*cost, currency)
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn propensity_words(p: &Propensity) -> String {
+    match p {
+        Propensity::Beta { alpha, beta } => format!(
+            "Beta({}, {}), mean {} a period",
+            num(*alpha),
+            num(*beta),
+            pct(alpha / (alpha + beta))
+        ),
+        Propensity::Fixed(t) => format!("fixed {} a period", pct(*t)),
+    }
+}
+
+const STATES: [&str; 3] = ["satisfied", "pleased", "loyal"];
+
+fn levels(l: &TriadLevels) -> [f64; 3] {
+    [l.satisfied, l.pleased, l.loyal]
+}
+
+/// Collects "label: old → new" texts for one subject.
+struct Fields<'a> {
+    title: &'a str,
+    out: Vec<String>,
+}
+
+impl Fields<'_> {
+    fn cmp(&mut self, label: &str, old: String, new: String) {
+        if old != new {
+            self.out
+                .push(format!("{}: {label} {old} → {new}", self.title));
+        }
+    }
+
+    fn text(&mut self, label: &str, old: &str, new: &str) {
+        if old != new {
+            if old.len() + new.len() > 80 || old.is_empty() || new.is_empty() {
+                self.out.push(format!("{}: {label} changed", self.title));
+            } else {
+                self.out
+                    .push(format!("{}: {label} \"{old}\" → \"{new}\"", self.title));
+            }
+        }
+    }
+}
+
+fn touchpoint_changes(a: &Touchpoint, b: &Touchpoint, currency: &str) -> Vec<String> {
+    let title = if b.name.is_empty() { &b.id } else { &b.name };
+    let mut f = Fields {
+        title,
+        out: Vec::new(),
+    };
+    f.text("name", &a.name, &b.name);
+    f.cmp("stage", a.stage.name().into(), b.stage.name().into());
+    f.text("channel", &a.channel, &b.channel);
+    f.text("owner", &a.owner, &b.owner);
+    f.cmp(
+        "happens",
+        trigger_words(&a.trigger),
+        trigger_words(&b.trigger),
+    );
+    f.cmp("quality", pct(a.quality), pct(b.quality));
+    f.cmp("cost", money(a.cost, currency), money(b.cost, currency));
+    let eff =
+        |e: &Effects, success: bool| -> StateShifts { if success { e.success } else { e.failure } };
+    for (success, word) in [(true, "on success"), (false, "on failure")] {
+        for (i, state) in STATES.iter().enumerate() {
+            f.cmp(
+                &format!("{state} {word}"),
+                shift_words(eff(&a.effects, success).get(i)),
+                shift_words(eff(&b.effects, success).get(i)),
+            );
+        }
+    }
+    f.cmp(
+        "a failure",
+        follow_on_words(&a.on_failure, currency),
+        follow_on_words(&b.on_failure, currency),
+    );
+    f.text("notes", &a.notes, &b.notes);
+    f.out
+}
+
+fn segment_changes(a: &Segment, b: &Segment, currency: &str) -> Vec<String> {
+    let title = if b.name.is_empty() { &b.id } else { &b.name };
+    let mut f = Fields {
+        title,
+        out: Vec::new(),
+    };
+    f.text("name", &a.name, &b.name);
+    f.cmp("share of customers", pct(a.share), pct(b.share));
+    f.cmp(
+        "value per period",
+        money(a.value_per_period, currency),
+        money(b.value_per_period, currency),
+    );
+    let (la, lb) = (levels(&a.initial), levels(&b.initial));
+    for (i, state) in STATES.iter().enumerate() {
+        f.cmp(&format!("initial {state}"), pct(la[i]), pct(lb[i]));
+    }
+    f.cmp(
+        "churn propensity",
+        propensity_words(&a.churn_propensity),
+        propensity_words(&b.churn_propensity),
+    );
+    f.out
+}
+
+fn strategy_changes(a: &Strategy, b: &Strategy, currency: &str) -> Vec<String> {
+    let mut f = Fields {
+        title: &b.name,
+        out: Vec::new(),
+    };
+    f.text("description", &a.description, &b.description);
+    f.cmp(
+        "budget per customer-period",
+        money(a.budget, currency),
+        money(b.budget, currency),
+    );
+    f.cmp(
+        "emphasis (purchase/exception/relationship)",
+        format!(
+            "{}/{}/{}",
+            pct(a.emphasis.purchase),
+            pct(a.emphasis.exception),
+            pct(a.emphasis.relationship)
+        ),
+        format!(
+            "{}/{}/{}",
+            pct(b.emphasis.purchase),
+            pct(b.emphasis.exception),
+            pct(b.emphasis.relationship)
+        ),
+    );
+    f.out
+}
+
+/// Matches items by key; reports removed, added, and changed (through `changes`).
+fn by_key<T>(
+    out: &mut Vec<Change>,
+    kind: &str,
+    old: &[T],
+    new: &[T],
+    key: impl Fn(&T) -> &str,
+    title: impl Fn(&T) -> String,
+    changes: impl Fn(&T, &T) -> Vec<String>,
+) {
+    for a in old {
+        if !new.iter().any(|b| key(b) == key(a)) {
+            out.push(Change {
+                subject: format!("{kind} \"{}\"", key(a)),
+                kind: "removed",
+                text: format!("{} removed", title(a)),
+            });
+        }
+    }
+    for b in new {
+        match old.iter().find(|a| key(a) == key(b)) {
+            None => out.push(Change {
+                subject: format!("{kind} \"{}\"", key(b)),
+                kind: "added",
+                text: format!("{} added", title(b)),
+            }),
+            Some(a) => {
+                for text in changes(a, b) {
+                    out.push(Change {
+                        subject: format!("{kind} \"{}\"", key(b)),
+                        kind: "changed",
+                        text,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Every difference between two versions of a scenario, in business words.
+pub fn semantic_diff(old: &Scenario, new: &Scenario) -> Vec<Change> {
+    let cur = &new.currency;
+    let mut out = Vec::new();
+    let mut top = Fields {
+        title: "Scenario",
+        out: Vec::new(),
+    };
+    top.text("name", &old.name, &new.name);
+    top.text("description", &old.description, &new.description);
+    top.text("notes", &old.notes, &new.notes);
+    top.text("currency", &old.currency, &new.currency);
+    top.cmp(
+        "period",
+        old.period.name().to_string(),
+        new.period.name().to_string(),
+    );
+    top.cmp(
+        "horizon",
+        format!("{} {}s", old.horizon, old.period.name()),
+        format!("{} {}s", new.horizon, new.period.name()),
+    );
+    top.cmp(
+        "discount rate",
+        format!("{} a year", pct(old.discount_rate)),
+        format!("{} a year", pct(new.discount_rate)),
+    );
+    top.cmp(
+        "report every",
+        format!("{:?}", old.report_every),
+        format!("{:?}", new.report_every),
+    );
+    top.cmp(
+        "root-cause window",
+        format!("{} periods", old.attribution_window),
+        format!("{} periods", new.attribution_window),
+    );
+    let (po, pn) = (old.churn.protection, new.churn.protection);
+    for (state, a, b) in [
+        ("satisfied", po.satisfied, pn.satisfied),
+        ("pleased", po.pleased, pn.pleased),
+        ("loyal", po.loyal, pn.loyal),
+    ] {
+        top.cmp(&format!("churn protection of {state}"), num(a), num(b));
+    }
+    top.cmp(
+        "loyalty revenue uplift",
+        pct(old.revenue.loyalty_uplift),
+        pct(new.revenue.loyalty_uplift),
+    );
+    top.cmp(
+        "investment: max quality uplift",
+        pct(old.investment.max_uplift),
+        pct(new.investment.max_uplift),
+    );
+    top.cmp(
+        "investment: half-saturation budget",
+        money(old.investment.half_saturation, cur),
+        money(new.investment.half_saturation, cur),
+    );
+    out.extend(top.out.into_iter().map(|text| Change {
+        subject: "scenario".into(),
+        kind: "changed",
+        text,
+    }));
+    by_key(
+        &mut out,
+        "segment",
+        &old.segments,
+        &new.segments,
+        |s| s.id.as_str(),
+        |s| {
+            format!(
+                "Segment \"{}\"",
+                if s.name.is_empty() { &s.id } else { &s.name }
+            )
+        },
+        |a, b| segment_changes(a, b, cur),
+    );
+    by_key(
+        &mut out,
+        "touchpoint",
+        &old.touchpoints,
+        &new.touchpoints,
+        |t| t.id.as_str(),
+        |t| {
+            format!(
+                "Touchpoint \"{}\" ({}, quality {})",
+                t.name,
+                t.stage.name(),
+                pct(t.quality)
+            )
+        },
+        |a, b| touchpoint_changes(a, b, cur),
+    );
+    // Order of touchpoints matters (run order within a period).
+    let order =
+        |s: &Scenario| -> Vec<String> { s.touchpoints.iter().map(|t| t.id.clone()).collect() };
+    let (oo, on) = (order(old), order(new));
+    let common_old: Vec<&String> = oo.iter().filter(|i| on.contains(i)).collect();
+    let common_new: Vec<&String> = on.iter().filter(|i| oo.contains(i)).collect();
+    if common_old != common_new {
+        out.push(Change {
+            subject: "touchpoints".into(),
+            kind: "changed",
+            text: "Touchpoints reordered (they run in file order within a period)".into(),
+        });
+    }
+    by_key(
+        &mut out,
+        "strategy",
+        &old.strategies,
+        &new.strategies,
+        |s| s.name.as_str(),
+        |s| format!("Strategy \"{}\"", s.name),
+        |a, b| strategy_changes(a, b, cur),
+    );
+    out
+}
+
+/// The paired effect of the change on one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StrategyEffect {
+    pub strategy: String,
+    /// Retention at the horizon, old and new (each with its own interval).
+    pub retention_old: Estimate,
+    pub retention_new: Estimate,
+    /// Paired differences new − old per initial customer: (metric key, label, estimate).
+    pub metrics: Vec<MetricEffect>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricEffect {
+    pub metric: &'static str,
+    pub label: &'static str,
+    pub old: f64,
+    pub new: f64,
+    pub difference: Estimate,
+}
+
+/// The whole diff.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diff {
+    pub old: String,
+    pub new: String,
+    pub changes: Vec<Change>,
+    pub customers: u64,
+    pub seed: u64,
+    /// The new version's period unit, horizon and currency (for wording).
+    pub period: String,
+    pub horizon: u32,
+    pub currency: String,
+    /// `None` when the horizons differ (then `note` says so) or no strategy is in both.
+    pub effects: Option<Vec<StrategyEffect>>,
+    pub note: Option<String>,
+}
+
+const DIFF_METRICS: [(usize, &str, &str); 5] = [
+    (M_NPV, "npv", "NPV per customer"),
+    (M_REVENUE, "revenue", "revenue per customer"),
+    (M_CLV, "clv", "CLV per customer"),
+    (M_COST, "cost", "service cost per customer"),
+    (M_LIFETIME, "lifetime", "active periods per customer"),
+];
+
+/// Computes the semantic diff and, if the horizons agree, the paired metric effects.
+pub fn diff(
+    old_name: &str,
+    old: &Model,
+    new_name: &str,
+    new: &Model,
+    customers: u64,
+    seed: u64,
+) -> Diff {
+    let changes = semantic_diff(&old.scenario, &new.scenario);
+    let mut d = Diff {
+        old: old_name.to_string(),
+        new: new_name.to_string(),
+        changes,
+        customers,
+        seed,
+        period: new.scenario.period.name().to_string(),
+        horizon: new.scenario.horizon,
+        currency: new.scenario.currency.clone(),
+        effects: None,
+        note: None,
+    };
+    if old.horizon() != new.horizon() {
+        d.note = Some(format!(
+            "the horizons differ ({} vs {} periods), so the versions cannot be compared customer by customer; metric effects skipped",
+            old.horizon(),
+            new.horizon()
+        ));
+        return d;
+    }
+    let pairs: Vec<(usize, usize, String)> = new
+        .scenario
+        .strategies
+        .iter()
+        .enumerate()
+        .filter_map(|(j, s)| old.strategy_index(&s.name).map(|i| (i, j, s.name.clone())))
+        .collect();
+    if pairs.is_empty() {
+        d.note = Some("no strategy name is in both versions; metric effects skipped".into());
+        return d;
+    }
+    let mut arms = Vec::with_capacity(pairs.len() * 2);
+    for (i, j, _) in &pairs {
+        arms.push(Arm {
+            model: old,
+            strategy: *i,
+        });
+        arms.push(Arm {
+            model: new,
+            strategy: *j,
+        });
+    }
+    let results: RunResults = match crate::simulate_arms(&arms, customers, seed) {
+        Ok(r) => r,
+        Err(e) => {
+            d.note = Some(format!("metric effects skipped: {e}"));
+            return d;
+        }
+    };
+    let horizon = old.horizon();
+    let effects = pairs
+        .iter()
+        .enumerate()
+        .map(|(k, (_, _, name))| {
+            let (a, b) = (2 * k, 2 * k + 1);
+            let ret = |s: usize| {
+                let p = results.strategies[s].retention[horizon];
+                Estimate {
+                    mean: p.mean,
+                    se: p.se,
+                    lo: p.lo,
+                    hi: p.hi,
+                }
+            };
+            StrategyEffect {
+                strategy: name.clone(),
+                retention_old: ret(a),
+                retention_new: ret(b),
+                metrics: DIFF_METRICS
+                    .iter()
+                    .map(|&(m, key, label)| MetricEffect {
+                        metric: key,
+                        label,
+                        old: results.strategies[a].metric(m).mean,
+                        new: results.strategies[b].metric(m).mean,
+                        difference: results
+                            .paired_difference(a, b, m)
+                            .unwrap_or_else(|| Estimate::with_se(0.0, 0.0)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    d.effects = Some(effects);
+    d
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn fmt_signed(x: f64) -> String {
+    let s = fmt_num(x);
+    if x > 0.0 || (x == 0.0 && !s.starts_with('-')) {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+fn verdict(d: &Estimate) -> &'static str {
+    if d.lo > 0.0 {
+        "up"
+    } else if d.hi < 0.0 {
+        "down"
+    } else {
+        "no clear change"
+    }
+}
+
+/// Plain terminal text.
+pub fn render_text(d: &Diff) -> String {
+    let currency = &d.currency;
+    let mut out = format!("cxsim diff {} → {}\n\n", d.old, d.new);
+    if d.changes.is_empty() {
+        out.push_str("No changes to the journey.\n");
+    } else {
+        out.push_str("What changed:\n");
+        for c in &d.changes {
+            out.push_str(&format!("  {} {}\n", marker(c.kind), c.text));
+        }
+    }
+    out.push('\n');
+    if let Some(note) = &d.note {
+        out.push_str(&format!("Note: {note}.\n"));
+    }
+    if let Some(effects) = &d.effects {
+        out.push_str(&format!(
+            "What it does (new − old per initial customer, paired on the same {} customers, seed {}, 95 % intervals; amounts in {currency}):\n",
+            crate::report::group_thousands(d.customers),
+            d.seed
+        ));
+        for e in effects {
+            out.push_str(&format!(
+                "  {}\n    retention after {} {}: {:.1} % → {:.1} %\n",
+                e.strategy,
+                d.period,
+                d.horizon,
+                e.retention_old.mean * 100.0,
+                e.retention_new.mean * 100.0
+            ));
+            for m in &e.metrics {
+                out.push_str(&format!(
+                    "    {:<28} {:>10} → {:<10} {} [{}, {}]  {}\n",
+                    m.label,
+                    fmt_num(m.old),
+                    fmt_num(m.new),
+                    fmt_signed(m.difference.mean),
+                    fmt_signed(m.difference.lo),
+                    fmt_signed(m.difference.hi),
+                    verdict(&m.difference)
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn marker(kind: &str) -> &'static str {
+    match kind {
+        "added" => "+",
+        "removed" => "-",
+        _ => "~",
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// Markdown for a pull-request comment.
+pub fn render_markdown(d: &Diff) -> String {
+    let currency = &d.currency;
+    let mut out = format!("### Journey diff: `{}` → `{}`\n\n", d.old, d.new);
+    if d.changes.is_empty() {
+        out.push_str("No changes to the journey.\n\n");
+    } else {
+        out.push_str("**What changed**\n\n");
+        for c in &d.changes {
+            let word = match c.kind {
+                "added" => "➕",
+                "removed" => "➖",
+                _ => "✏️",
+            };
+            out.push_str(&format!("- {word} {}\n", md_escape(&c.text)));
+        }
+        out.push('\n');
+    }
+    if let Some(note) = &d.note {
+        out.push_str(&format!("> **Note:** {note}.\n\n"));
+    }
+    if let Some(effects) = &d.effects {
+        out.push_str(&format!(
+            "**What it does** — new − old per initial customer, paired on the same {} simulated customers (seed {}), 95 % intervals, amounts in {currency}\n\n",
+            crate::report::group_thousands(d.customers),
+            d.seed
+        ));
+        out.push_str("| strategy | metric | old | new | change (95 % interval) | |\n");
+        out.push_str("|---|---|---:|---:|---|---|\n");
+        for e in effects {
+            out.push_str(&format!(
+                "| {} | retention after {} {} | {:.1} % | {:.1} % | | |\n",
+                md_escape(&e.strategy),
+                d.period,
+                d.horizon,
+                e.retention_old.mean * 100.0,
+                e.retention_new.mean * 100.0
+            ));
+            for m in &e.metrics {
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} [{}, {}] | {} |\n",
+                    md_escape(&e.strategy),
+                    m.label,
+                    fmt_num(m.old),
+                    fmt_num(m.new),
+                    fmt_signed(m.difference.mean),
+                    fmt_signed(m.difference.lo),
+                    fmt_signed(m.difference.hi),
+                    verdict(&m.difference)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// JSON (`cxsim.diff/1`).
+pub fn render_json(d: &Diff) -> String {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        schema: &'static str,
+        #[serde(flatten)]
+        diff: &'a Diff,
+    }
+    match serde_json::to_string_pretty(&Doc {
+        schema: "cxsim.diff/1",
+        diff: d,
+    }) {
+        Ok(mut s) => {
+            s.push('\n');
+            s
+        }
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const BENCH: &str = include_str!("../scenarios/benchmark-triad.ron");
+
+    fn parse(text: &str) -> Scenario {
+        crate::load::parse_scenario(Path::new("t.ron"), text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn identical_versions_have_no_changes() {
+        let s = parse(BENCH);
+        assert!(semantic_diff(&s, &s).is_empty());
+    }
+
+    #[test]
+    fn a_quality_change_is_described_in_business_words() {
+        let old = parse(BENCH);
+        let mut new = old.clone();
+        new.touchpoints[0].quality = 0.94;
+        new.touchpoints[0].cost += 1.0;
+        let changes = semantic_diff(&old, &new);
+        let name = &old.touchpoints[0].name;
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.text
+                    == format!("{name}: quality {} → 94 %", pct(old.touchpoints[0].quality))),
+            "{changes:?}"
+        );
+        assert!(
+            changes.iter().any(|c| c.text.contains(": cost ")),
+            "{changes:?}"
+        );
+        assert!(changes.iter().all(|c| c.kind == "changed"));
+    }
+
+    #[test]
+    fn added_removed_and_renamed_items_are_reported() {
+        let old = parse(BENCH);
+        let mut new = old.clone();
+        let removed = new.touchpoints.remove(0);
+        let mut added = removed.clone();
+        added.id = "brand-new".into();
+        new.touchpoints.push(added);
+        new.strategies[0].budget = 2.5;
+        let changes = semantic_diff(&old, &new);
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.kind == "removed"
+                    && c.subject == format!("touchpoint \"{}\"", removed.id))
+        );
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.kind == "added" && c.subject == "touchpoint \"brand-new\"")
+        );
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.text.contains("budget per customer-period"))
+        );
+    }
+
+    #[test]
+    fn percent_formatting() {
+        assert_eq!(pct(0.9), "90 %");
+        assert_eq!(pct(0.945), "94.5 %");
+        assert_eq!(num(2.5), "2.5");
+        assert_eq!(num(3.0), "3");
+    }
+}

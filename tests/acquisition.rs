@@ -278,6 +278,8 @@ fn shipped() -> Vec<std::path::PathBuf> {
         .expect("scenarios/")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        // Sidecars of `cxsim check` (NAME.expect.ron) are expectations, not scenarios.
+        .filter(|p| !p.to_string_lossy().ends_with(".expect.ron"))
         .collect();
     files.sort();
     files

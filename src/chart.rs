@@ -636,6 +636,40 @@ pub fn removal_bars(d: &Diagnosis) -> BarChart {
     }
 }
 
+/// Revenue lost to churn per initial customer by recorded root cause: the stages (the most
+/// costly highlighted), baseline churn, then each touchpoint.
+pub fn lost_revenue_bars(d: &Diagnosis) -> BarChart {
+    let top = d.cause_by_stage[..d.cause_by_stage.len().min(3)]
+        .iter()
+        .map(|c| c.lost_revenue.mean)
+        .fold(f64::NEG_INFINITY, f64::max);
+    BarChart {
+        title: "Revenue lost to churn by root cause (per initial customer)".into(),
+        unit: d.currency.clone(),
+        bars: d
+            .cause_by_stage
+            .iter()
+            .chain(&d.cause_by_touchpoint)
+            .map(|c| {
+                let e = &c.lost_revenue;
+                Bar {
+                    label: match &c.touchpoint {
+                        Some(t) => t.clone(),
+                        None if c.stage == "none" => "[no failure: baseline]".into(),
+                        None => format!("[{}]", c.stage),
+                    },
+                    value: e.mean,
+                    lo: e.lo,
+                    hi: e.hi,
+                    highlight: c.touchpoint.is_none()
+                        && c.stage != "none"
+                        && c.lost_revenue.mean == top,
+                }
+            })
+            .collect(),
+    }
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

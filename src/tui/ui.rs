@@ -131,6 +131,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Inspector => draw_inspector(frame, app, r.body, th),
         Screen::Strategies => draw_strategies(frame, app, r.body, th),
         Screen::Dashboard => draw_dashboard(frame, app, r.body, th),
+        Screen::Analysis => super::analysis::draw(frame, app, r.body),
     }
     draw_status(frame, app, r.status, th);
     draw_hints(frame, app, r.hints, th);
@@ -1295,6 +1296,7 @@ pub fn mouse_action(app: &App, m: &MouseEvent) -> Option<Action> {
                     Screen::Inspector => Pane::InspList,
                     Screen::Strategies => Pane::Strategies,
                     Screen::Dashboard => Pane::Dashboard,
+                    Screen::Analysis => Pane::Analysis,
                 })
             });
     }
@@ -1349,5 +1351,6 @@ pub fn mouse_action(app: &App, m: &MouseEvent) -> Option<Action> {
             let row = y.checked_sub(table_y + 2)? as usize;
             (row < n_s).then_some(Action::SelectDashStrategy(row))
         }
+        Screen::Analysis => None,
     }
 }

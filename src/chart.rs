@@ -419,6 +419,15 @@ pub fn heat(t: f64) -> (u8, u8, u8) {
 }
 
 impl Ternary {
+    /// The lowest and highest value over the points (infinite when there are none).
+    pub fn range(&self) -> (f64, f64) {
+        self.points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p.value), hi.max(p.value))
+            })
+    }
+
     pub fn svg(&self) -> String {
         let mut out = String::new();
         let size = 420.0;
@@ -449,16 +458,7 @@ impl Ternary {
             c.0,
             c.1 - 8.0
         );
-        let lo = self
-            .points
-            .iter()
-            .map(|p| p.value)
-            .fold(f64::INFINITY, f64::min);
-        let hi = self
-            .points
-            .iter()
-            .map(|p| p.value)
-            .fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = self.range();
         for p in &self.points {
             let (x, y) = to(p.purchase, p.exception, p.relationship);
             let (r, g, bl) = heat(scale(p.value, lo, hi, 0.0, 1.0));

@@ -56,6 +56,21 @@ fn assert_close(what: &str, e: &Estimate, exact: f64) {
     );
 }
 
+/// The chain's scenario: touchpoints `tps`, protection weights `w`, no costs or discounting.
+fn chain(tps: &str, w: [f64; 3]) -> String {
+    scenario(
+        H as u32,
+        0.0,
+        &format!(
+            "value_per_period: {V:?}, initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), \
+             churn_propensity: Fixed({THETA:?})"
+        ),
+        tps,
+        w,
+        0.0,
+    )
+}
+
 #[test]
 fn removal_effects_match_the_exact_chain() {
     let tps = format!(
@@ -64,17 +79,7 @@ fn removal_effects_match_the_exact_chain() {
            Touchpoint(id: "care", name: "Care call", stage: Relationship, trigger: EveryPeriod,
                quality: {Q2:?}, effects: (success: (loyal: Up(1.0)), failure: (loyal: Down(1.0))))"#
     );
-    let text = scenario(
-        H as u32,
-        0.0,
-        &format!(
-            "value_per_period: {V:?}, initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), \
-             churn_propensity: Fixed({THETA:?})"
-        ),
-        &tps,
-        [W_S, 0.0, W_L],
-        0.0,
-    );
+    let text = chain(&tps, [W_S, 0.0, W_L]);
     let m = model(&text);
     let d =
         diagnose::diagnose(&m, 0, 100_000, 21, None, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
@@ -185,18 +190,11 @@ fn lost_revenue_by_root_cause_matches_the_exact_chain() {
         r#"Touchpoint(id: "delivery", name: "Delivery", stage: Purchase, trigger: EveryPeriod,
                quality: {Q1:?}, effects: (success: (satisfied: Up(1.0)), failure: (satisfied: Down(1.0))))"#
     );
-    let text = scenario(
-        H as u32,
-        0.0,
-        &format!(
-            "value_per_period: {V:?}, initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), \
-             churn_propensity: Fixed({THETA:?})"
-        ),
-        &tps,
-        [W_S, 0.0, 0.0],
-        0.0,
-    )
-    .replacen("horizon:", "attribution_window: 1,\n    horizon:", 1);
+    let text = chain(&tps, [W_S, 0.0, 0.0]).replacen(
+        "horizon:",
+        "attribution_window: 1,\n    horizon:",
+        1,
+    );
     let m = model(&text);
     let d =
         diagnose::diagnose(&m, 0, 100_000, 5, None, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));

@@ -5,7 +5,10 @@
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+mod common;
+
+use common::tui::{key, render};
+use crossterm::event::KeyCode;
 use cxsim::engine::RunSpec;
 use cxsim::tui::analysis::{
     AnalysisMsg, AnalysisWorker, BEST, CLOSE_SHADES, Output, SHADES, View, analysis_customers,
@@ -13,30 +16,6 @@ use cxsim::tui::analysis::{
 };
 use cxsim::tui::app::Pane;
 use cxsim::tui::{App, Event};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    terminal
-        .draw(|f| cxsim::tui::ui::draw(f, app))
-        .expect("draw");
-    let buf = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle_event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-}
 
 /// The built-in example, no colour, 40,000 studio customers (analyses of 2,000), with results.
 fn studio() -> App {

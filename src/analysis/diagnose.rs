@@ -354,7 +354,8 @@ pub fn csv(d: &Diagnosis) -> String {
     out
 }
 
-fn pct(e: &Estimate) -> String {
+/// "12.3% [11.0, 13.6]": a share with its 95 % interval.
+pub fn pct(e: &Estimate) -> String {
     format!(
         "{:5.1}% [{:.1}, {:.1}]",
         e.mean * 100.0,

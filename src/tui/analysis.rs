@@ -22,7 +22,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::app::App;
 use super::keys::Cmd;
-use crate::analysis::diagnose::{self, AnalysisError, Diagnosis};
+use super::ui::Theme;
+use crate::analysis::diagnose::{self, AnalysisError, Diagnosis, pct};
 use crate::analysis::optimize::{
     self, Objective, OptimizeError, OptimizeSpec, SearchConfig, default_budget,
 };
@@ -431,36 +432,9 @@ impl App {
 // ---------------------------------------------------------------------------------------------
 // Drawing
 
-#[derive(Clone, Copy)]
-struct Look {
-    color: bool,
-}
-
-impl Look {
-    fn fg(self, c: Color) -> Style {
-        if self.color {
-            Style::default().fg(c)
-        } else {
-            Style::default()
-        }
-    }
-    fn accent(self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
-    }
-    fn dim(self) -> Style {
-        self.fg(Color::DarkGray)
-    }
-    fn warn(self) -> Style {
-        self.fg(Color::Yellow)
-    }
-    fn strong(self) -> Style {
-        self.fg(Color::Red).add_modifier(Modifier::BOLD)
-    }
-}
-
 /// Draws the analysis screen into the body area.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let look = Look { color: app.color };
+    let look = Theme { color: app.color };
     let rows = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).split(area);
     frame.render_widget(Paragraph::new(header_line(app, look)), rows[0]);
     let title = format!(" {} ", app.analysis.view.title());
@@ -492,7 +466,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
 }
 
-fn header_line(app: &App, look: Look) -> Line<'static> {
+fn header_line(app: &App, look: Theme) -> Line<'static> {
     let a = &app.analysis;
     let mut spans = vec![Span::raw(" ")];
     for v in View::ALL {
@@ -571,12 +545,7 @@ pub fn ternary_cells(t: &chart::Ternary, w: usize, h: usize) -> Vec<Vec<Option<(
     if t.points.is_empty() || w < 3 || h < 2 {
         return grid;
     }
-    let (lo, hi) = t
-        .points
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |b, p| {
-            (b.0.min(p.value), b.1.max(p.value))
-        });
+    let (lo, hi) = t.range();
     let level = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 1.0 };
     let half = (w - 1) as f64 / 2.0;
     let mut best_cell = None;
@@ -628,7 +597,7 @@ pub fn ternary_cells(t: &chart::Ternary, w: usize, h: usize) -> Vec<Vec<Option<(
     grid
 }
 
-fn draw_ternary(frame: &mut Frame, o: &optimize::Optimization, area: Rect, look: Look) {
+fn draw_ternary(frame: &mut Frame, o: &optimize::Optimization, area: Rect, look: Theme) {
     let m = o.objective.metric();
     let t = chart::ternary(m.label(), &o.search);
     let h = (area.height as usize).saturating_sub(2).max(2);
@@ -671,16 +640,7 @@ fn draw_ternary(frame: &mut Frame, o: &optimize::Optimization, area: Rect, look:
     frame.render_widget(Paragraph::new(lines), cols[0]);
 
     let b = &o.search.best;
-    let lo = t
-        .points
-        .iter()
-        .map(|p| p.value)
-        .fold(f64::INFINITY, f64::min);
-    let hi = t
-        .points
-        .iter()
-        .map(|p| p.value)
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = t.range();
     let legend = vec![
         Line::from(Span::styled(
             format!("{} over the simplex", m.label()),
@@ -694,7 +654,10 @@ fn draw_ternary(frame: &mut Frame, o: &optimize::Optimization, area: Rect, look:
         )),
         Line::from(""),
         Line::from(vec![
-            Span::styled(format!("{BEST} best "), look.strong()),
+            Span::styled(
+                format!("{BEST} best "),
+                look.bad().add_modifier(Modifier::BOLD),
+            ),
             Span::raw(optimize::split_name(&crate::scenario::Emphasis {
                 purchase: b.purchase,
                 exception: b.exception,
@@ -729,7 +692,7 @@ fn draw_ternary(frame: &mut Frame, o: &optimize::Optimization, area: Rect, look:
 }
 
 /// The tornado as text: a bar per parameter, −delta as ░ and +delta as █ around a centre line.
-fn tornado_lines(s: &Sensitivity, width: u16, look: Look) -> Vec<Line<'static>> {
+fn tornado_lines(s: &Sensitivity, width: u16, look: Theme) -> Vec<Line<'static>> {
     let t = chart::tornado(s);
     let m = s.metric;
     let label = 24usize;
@@ -810,15 +773,6 @@ fn tornado_lines(s: &Sensitivity, width: u16, look: Look) -> Vec<Line<'static>> 
     out
 }
 
-fn pct(e: &Estimate) -> String {
-    format!(
-        "{:5.1}% [{:.1}, {:.1}]",
-        e.mean * 100.0,
-        e.lo * 100.0,
-        e.hi * 100.0
-    )
-}
-
 /// Compact "26.9 [23.9,29.9]" of a value scaled by `k` with `d` decimals.
 fn compact(e: &Estimate, k: f64, d: usize, sign: bool) -> String {
     if sign {
@@ -830,7 +784,7 @@ fn compact(e: &Estimate, k: f64, d: usize, sign: bool) -> String {
 
 /// The diagnosis as text: churn share and revenue lost by root cause and the removal effect
 /// on retention per stage (the weakest leg marked), then per touchpoint.
-fn diagnosis_lines(d: &Diagnosis, look: Look) -> Vec<Line<'static>> {
+fn diagnosis_lines(d: &Diagnosis, look: Theme) -> Vec<Line<'static>> {
     let mut out = vec![
         Line::from(format!(
             "lost within the horizon: {} of customers ({} churners)",
@@ -843,7 +797,10 @@ fn diagnosis_lines(d: &Diagnosis, look: Look) -> Vec<Line<'static>> {
             d.currency
         )),
         Line::from(vec![
-            Span::styled(format!("▶ WEAKEST LEG: {}", d.weakest_stage), look.strong()),
+            Span::styled(
+                format!("▶ WEAKEST LEG: {}", d.weakest_stage),
+                look.bad().add_modifier(Modifier::BOLD),
+            ),
             Span::raw(" — making it perfect saves the most customers"),
         ]),
         Line::from(Span::styled(
@@ -899,7 +856,7 @@ fn diagnosis_lines(d: &Diagnosis, look: Look) -> Vec<Line<'static>> {
             Some(&r.retention.difference),
         );
         out.push(if weakest {
-            Line::from(Span::styled(text, look.strong()))
+            Line::from(Span::styled(text, look.bad().add_modifier(Modifier::BOLD)))
         } else {
             Line::from(text)
         });

@@ -26,11 +26,11 @@ pub const MIN_H: u16 = 24;
 /// Styles that collapse to plain text attributes when colour is off (NO_COLOR).
 #[derive(Clone, Copy)]
 pub struct Theme {
-    color: bool,
+    pub color: bool,
 }
 
 impl Theme {
-    fn fg(self, c: Color) -> Style {
+    pub(crate) fn fg(self, c: Color) -> Style {
         if self.color {
             Style::default().fg(c)
         } else {
@@ -44,19 +44,19 @@ impl Theme {
             Style::default().add_modifier(Modifier::REVERSED)
         }
     }
-    fn accent(self) -> Style {
+    pub(crate) fn accent(self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
-    fn dim(self) -> Style {
+    pub(crate) fn dim(self) -> Style {
         self.fg(Color::DarkGray)
     }
     fn good(self) -> Style {
         self.fg(Color::Green)
     }
-    fn warn(self) -> Style {
+    pub(crate) fn warn(self) -> Style {
         self.fg(Color::Yellow)
     }
-    fn bad(self) -> Style {
+    pub(crate) fn bad(self) -> Style {
         self.fg(Color::Red)
     }
     fn series(self, k: usize) -> Style {

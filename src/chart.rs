@@ -287,6 +287,35 @@ fn axes(
     );
 }
 
+/// A row label, right-aligned to end at x (no newline).
+fn row_label(out: &mut String, x: f64, y: f64, label: &str) {
+    let _ = write!(
+        out,
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\">{}</text>",
+        escape(label)
+    );
+}
+
+/// A horizontal bar from the zero line to x (no newline).
+fn hbar(out: &mut String, zero: f64, x: f64, y: f64, height: u32, fill: &str) {
+    let (a, b) = (x.min(zero), x.max(zero));
+    let _ = write!(
+        out,
+        "<rect x=\"{a:.2}\" y=\"{y:.1}\" width=\"{:.2}\" height=\"{height}\" fill=\"{fill}\"/>",
+        b - a
+    );
+}
+
+/// The vertical zero line of a bar chart down to `bottom`, and the unit centred below it.
+fn zero_axis(out: &mut String, zero: f64, bottom: f64, x: f64, y: f64, unit: &str) {
+    let _ = writeln!(
+        out,
+        "<line x1=\"{zero:.2}\" y1=\"35\" x2=\"{zero:.2}\" y2=\"{bottom:.1}\" stroke=\"black\"/>\
+         <text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+        escape(unit)
+    );
+}
+
 impl BarChart {
     pub fn svg(&self) -> String {
         let mut out = String::new();
@@ -307,32 +336,19 @@ impl BarChart {
         let zero = px(0.0);
         for (i, b) in self.bars.iter().enumerate() {
             let y = 40.0 + 26.0 * i as f64;
-            let (a, c) = (px(b.value).min(zero), px(b.value).max(zero));
             let fill = if b.highlight { "#d62728" } else { "#1f77b4" };
+            row_label(&mut out, l - 8.0, y + 13.0, &b.label);
+            hbar(&mut out, zero, px(b.value), y, 18, fill);
             let _ = writeln!(
                 out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-                 <rect x=\"{a:.2}\" y=\"{y:.1}\" width=\"{:.2}\" height=\"18\" fill=\"{fill}\"/>\
-                 <line x1=\"{:.2}\" y1=\"{:.1}\" x2=\"{:.2}\" y2=\"{:.1}\" stroke=\"black\"/>",
-                l - 8.0,
-                y + 13.0,
-                escape(&b.label),
-                c - a,
+                "<line x1=\"{:.2}\" y1=\"{:.1}\" x2=\"{:.2}\" y2=\"{:.1}\" stroke=\"black\"/>",
                 px(b.lo),
                 y + 9.0,
                 px(b.hi),
                 y + 9.0
             );
         }
-        let _ = writeln!(
-            out,
-            "<line x1=\"{zero:.2}\" y1=\"35\" x2=\"{zero:.2}\" y2=\"{:.1}\" stroke=\"black\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            h - 20.0,
-            (l + r) / 2.0,
-            h - 5.0,
-            escape(&self.unit)
-        );
+        zero_axis(&mut out, zero, h - 20.0, (l + r) / 2.0, h - 5.0, &self.unit);
         out.push_str("</svg>\n");
         out
     }
@@ -354,30 +370,20 @@ impl Tornado {
         let zero = px(0.0);
         for (i, row) in self.rows.iter().enumerate() {
             let y = 40.0 + 24.0 * i as f64;
-            let _ = writeln!(
-                out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-                l - 8.0,
-                y + 12.0,
-                escape(&row.label)
-            );
+            row_label(&mut out, l - 8.0, y + 12.0, &row.label);
+            out.push('\n');
             for (v, fill) in [(row.low, "#9ecae1"), (row.high, "#3182bd")] {
-                let (a, b) = (px(v).min(zero), px(v).max(zero));
-                let _ = writeln!(
-                    out,
-                    "<rect x=\"{a:.2}\" y=\"{y:.1}\" width=\"{:.2}\" height=\"16\" fill=\"{fill}\"/>",
-                    b - a
-                );
+                hbar(&mut out, zero, px(v), y, 16, fill);
+                out.push('\n');
             }
         }
-        let _ = writeln!(
-            out,
-            "<line x1=\"{zero:.2}\" y1=\"35\" x2=\"{zero:.2}\" y2=\"{:.1}\" stroke=\"black\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{} (light: −delta, dark: +delta)</text>",
+        zero_axis(
+            &mut out,
+            zero,
             h - 25.0,
             (l + r) / 2.0,
             h - 8.0,
-            escape(&self.unit)
+            &format!("{} (light: −delta, dark: +delta)", self.unit),
         );
         out.push_str("</svg>\n");
         out

@@ -1,19 +1,11 @@
 //! The analysis commands as a script sees them: exit codes, formats, errors.
 
-use std::path::Path;
-use std::time::Duration;
 
-use assert_cmd::Command;
+mod common;
+
+use common::cli::cxsim;
 
 const DOMINANT: &str = "tests/fixtures/analysis/dominant.ron";
-
-fn cxsim() -> Command {
-    let mut cmd = Command::cargo_bin("cxsim").expect("the cxsim binary is built");
-    cmd.current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .env_remove("RAYON_NUM_THREADS")
-        .timeout(Duration::from_secs(300));
-    cmd
-}
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let out = cxsim().args(args).output().expect("cxsim runs");

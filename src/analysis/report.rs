@@ -114,6 +114,54 @@ fn s(v: &str) -> String {
     v.to_string()
 }
 
+/// A chart and the name it is written under (`--charts DIR` writes `DIR/NAME.svg`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedChart {
+    pub name: &'static str,
+    pub svg: String,
+}
+
+fn named(name: &'static str, svg: String) -> NamedChart {
+    NamedChart { name, svg }
+}
+
+/// The charts of a run (and of a comparison): retention with bands, NPV and revenue bars.
+pub fn run_charts(r: &RunResults) -> Vec<NamedChart> {
+    vec![
+        named("retention", chart::retention_chart(r).svg()),
+        named("npv", chart::metric_bars(r, Metric::Npv).svg()),
+        named("revenue", chart::metric_bars(r, Metric::Revenue).svg()),
+    ]
+}
+
+/// The charts of a comparison: those of its run.
+pub fn compare_charts(c: &Comparison) -> Vec<NamedChart> {
+    run_charts(&c.results)
+}
+
+/// The ternary map of an optimisation.
+pub fn optimize_charts(o: &Optimization) -> Vec<NamedChart> {
+    let title = format!("{} over the emphasis simplex", o.objective.metric().label());
+    vec![named("ternary", chart::ternary(&title, &o.search).svg())]
+}
+
+/// Removal effects and revenue lost by root cause.
+pub fn diagnose_charts(d: &Diagnosis) -> Vec<NamedChart> {
+    vec![
+        named("removal", chart::removal_bars(d).svg()),
+        named("lost-revenue", chart::lost_revenue_bars(d).svg()),
+    ]
+}
+
+/// The tornado of a sensitivity analysis.
+pub fn sensitivity_charts(v: &Sensitivity) -> Vec<NamedChart> {
+    vec![named("tornado", chart::tornado(v).svg())]
+}
+
+fn svgs(charts: Vec<NamedChart>) -> impl Iterator<Item = Block> {
+    charts.into_iter().map(|c| Block::Svg(c.svg))
+}
+
 /// A run: retention, metrics per strategy, charts.
 pub fn run_doc(r: &RunResults) -> Doc {
     let mut blocks = vec![Block::Para(format!(
@@ -144,9 +192,7 @@ pub fn run_doc(r: &RunResults) -> Doc {
     blocks.push(Block::Heading(s("Per initial customer")));
     blocks.push(Block::Table { head, rows });
     blocks.push(Block::Heading(s("Charts")));
-    blocks.push(Block::Svg(chart::retention_chart(r).svg()));
-    blocks.push(Block::Svg(chart::metric_bars(r, Metric::Npv).svg()));
-    blocks.push(Block::Svg(chart::metric_bars(r, Metric::Revenue).svg()));
+    blocks.extend(svgs(run_charts(r)));
     Doc {
         title: format!("{} — simulation report", r.scenario),
         blocks,
@@ -197,13 +243,7 @@ pub fn compare_doc(c: &Comparison) -> Doc {
         });
     }
     blocks.push(Block::Heading(s("Charts")));
-    blocks.push(Block::Svg(chart::retention_chart(&c.results).svg()));
-    blocks.push(Block::Svg(
-        chart::metric_bars(&c.results, Metric::Npv).svg(),
-    ));
-    blocks.push(Block::Svg(
-        chart::metric_bars(&c.results, Metric::Revenue).svg(),
-    ));
+    blocks.extend(svgs(compare_charts(c)));
     Doc {
         title: format!("{} — strategy comparison", c.scenario),
         blocks,
@@ -243,13 +283,7 @@ pub fn optimize_doc(o: &Optimization) -> Doc {
             ""
         }
     ))];
-    blocks.push(Block::Svg(
-        chart::ternary(
-            &format!("{} over the emphasis simplex", m.label()),
-            &o.search,
-        )
-        .svg(),
-    ));
+    blocks.extend(svgs(optimize_charts(o)));
     let mut close: Vec<_> = o
         .search
         .surface
@@ -336,8 +370,7 @@ pub fn diagnose_doc(d: &Diagnosis) -> Doc {
         d.weakest_stage,
         d.most_blamed_stage
     ))];
-    blocks.push(Block::Svg(chart::removal_bars(d).svg()));
-    blocks.push(Block::Svg(chart::lost_revenue_bars(d).svg()));
+    blocks.extend(svgs(diagnose_charts(d)));
     blocks.push(Block::Heading(s("Removal effect (perfect − as is)")));
     blocks.push(Block::Table {
         head: ["stage / touchpoint", "stage", "retention", "revenue", "NPV"]
@@ -407,7 +440,7 @@ pub fn sensitivity_doc(v: &Sensitivity) -> Doc {
         fmt_value(m, v.base.hi),
         v.delta * 100.0
     ))];
-    blocks.push(Block::Svg(chart::tornado(v).svg()));
+    blocks.extend(svgs(sensitivity_charts(v)));
     blocks.push(Block::Table {
         head: [
             "parameter",

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, emit, exit, load_model, resolve_strategies, simulate_with_progress};
-use crate::analysis::AnalysisFormat;
+use super::output::OutputArgs;
+use super::{CliError, load_model, resolve_strategies, simulate_with_progress};
 use crate::analysis::compare::{self, run_order};
 use crate::engine::RunSpec;
 
@@ -22,18 +22,8 @@ pub struct CompareArgs {
     /// Number of simulated customers (the same customers for every strategy).
     #[arg(short = 'n', long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub customers: u64,
-    /// Master seed.
-    #[arg(short, long, default_value_t = 1)]
-    pub seed: u64,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = AnalysisFormat::Table)]
-    pub format: AnalysisFormat,
-    /// Write to this file instead of stdout (atomically).
-    #[arg(short, long)]
-    pub out: Option<PathBuf>,
-    /// No progress bar on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn cmd_compare(args: &CompareArgs) -> Result<u8, CliError> {
@@ -45,7 +35,7 @@ pub fn cmd_compare(args: &CompareArgs) -> Result<u8, CliError> {
     };
     let spec = RunSpec {
         customers: args.customers,
-        seed: args.seed,
+        seed: args.output.seed,
         strategies: run_order(&strategies, baseline),
     };
     if spec.strategies.len() < 2 {
@@ -55,15 +45,6 @@ pub fn cmd_compare(args: &CompareArgs) -> Result<u8, CliError> {
             model.scenario.strategies[baseline].name
         )));
     }
-    let results = simulate_with_progress(&model, &spec, args.quiet);
-    let c = compare::from_results(results, 0);
-    let text = match args.format {
-        AnalysisFormat::Table => compare::table(&c),
-        AnalysisFormat::Json => compare::json(&c),
-        AnalysisFormat::Csv => compare::csv(&c),
-        AnalysisFormat::Md => crate::analysis::report::compare_doc(&c).markdown(),
-        AnalysisFormat::Html => crate::analysis::report::compare_doc(&c).html(),
-    };
-    emit(&text, args.out.as_deref())?;
-    Ok(exit::OK)
+    let results = simulate_with_progress(&model, &spec, args.output.quiet);
+    args.output.write(&compare::from_results(results, 0))
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, emit, exit, load_model, resolve_strategies};
-use crate::analysis::AnalysisFormat;
-use crate::analysis::diagnose::{self, AnalysisError};
+use super::output::{OutputArgs, analysis_error, percent_done};
+use super::{CliError, load_model, resolve_strategies};
+use crate::analysis::diagnose;
 
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
@@ -19,15 +19,8 @@ pub struct DiagnoseArgs {
     /// Simulated customers (the same customers for every variant).
     #[arg(short = 'n', long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub customers: u64,
-    /// Master seed.
-    #[arg(short, long, default_value_t = 1)]
-    pub seed: u64,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = AnalysisFormat::Table)]
-    pub format: AnalysisFormat,
-    /// Write to this file instead of stdout (atomically).
-    #[arg(short, long)]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn cmd_diagnose(args: &DiagnoseArgs) -> Result<u8, CliError> {
@@ -36,25 +29,14 @@ pub fn cmd_diagnose(args: &DiagnoseArgs) -> Result<u8, CliError> {
         Some(name) => resolve_strategies(&model, std::slice::from_ref(name))?[0],
         None => 0,
     };
-    let d = diagnose::diagnose(
-        &model,
-        strategy,
-        args.customers,
-        args.seed,
-        None,
-        &|_, _| {},
-    )
-    .map_err(|e| match e {
-        AnalysisError::Cancelled => CliError::Io("cancelled".into()),
-        AnalysisError::Invalid(m) => CliError::Usage(format!("error: {m}")),
-    })?;
-    let text = match args.format {
-        AnalysisFormat::Table => diagnose::table(&d),
-        AnalysisFormat::Json => diagnose::json(&d),
-        AnalysisFormat::Csv => diagnose::csv(&d),
-        AnalysisFormat::Md => crate::analysis::report::diagnose_doc(&d).markdown(),
-        AnalysisFormat::Html => crate::analysis::report::diagnose_doc(&d).html(),
-    };
-    emit(&text, args.out.as_deref())?;
-    Ok(exit::OK)
+    let out = &args.output;
+    let d = out
+        .with_spinner(
+            percent_done("simulating the perfected variants"),
+            |progress| {
+                diagnose::diagnose(&model, strategy, args.customers, out.seed, None, progress)
+            },
+        )
+        .map_err(analysis_error)?;
+    out.write(&d)
 }

@@ -22,6 +22,7 @@ use crate::results::RunResults;
 pub mod compare;
 pub mod diagnose;
 pub mod optimize;
+pub mod output;
 pub mod sensitivity;
 
 /// Documented exit codes.
@@ -125,6 +126,10 @@ pub struct RunArgs {
     /// repeatable), on common random numbers with the original.
     #[arg(long = "variant", value_name = "TOUCHPOINT=VARIANT")]
     pub variants: Vec<String>,
+    /// Also write the charts (retention, NPV, revenue) as standalone SVG files into this
+    /// directory (created if needed); one scenario only.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -264,6 +269,11 @@ fn simulate_with_progress(model: &Model, spec: &RunSpec, quiet: bool) -> RunResu
 }
 
 fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
+    if args.charts.is_some() && (batch::is_batch(&args.files) || args.shard.is_some()) {
+        return Err(CliError::Usage(
+            "error: --charts needs a single scenario run (not a batch or a shard)".into(),
+        ));
+    }
     if batch::is_batch(&args.files) {
         return batch::cmd_run_batch(args, &args.files);
     }
@@ -306,6 +316,13 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
     let elapsed = start.elapsed();
     let text = render(&results, args.format.unwrap_or(Format::Table));
     emit(&text, args.out.as_deref())?;
+    if let Some(dir) = &args.charts {
+        output::write_charts(
+            dir,
+            &crate::analysis::report::run_charts(&results),
+            args.quiet,
+        )?;
+    }
     if !args.quiet && std::io::stderr().is_terminal() {
         let cps: u64 = results.strategies.iter().map(|s| s.customer_periods).sum();
         eprintln!(

@@ -1,12 +1,11 @@
 //! `cxsim optimize FILE`: the emphasis split that maximises an objective at a budget.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, emit, exit, load_model};
-use crate::analysis::AnalysisFormat;
+use super::output::OutputArgs;
+use super::{CliError, load_model};
 use crate::analysis::optimize::{
     self, Objective, OptimizeError, OptimizeSpec, SearchConfig, default_budget,
 };
@@ -33,18 +32,8 @@ pub struct OptimizeArgs {
     /// Simulated customers per split (the same customers for every split).
     #[arg(short = 'n', long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub customers: u64,
-    /// Master seed.
-    #[arg(short, long, default_value_t = 1)]
-    pub seed: u64,
-    /// Output format (csv: the surface, one row per evaluated split).
-    #[arg(short, long, value_enum, default_value_t = AnalysisFormat::Table)]
-    pub format: AnalysisFormat,
-    /// Write to this file instead of stdout (atomically).
-    #[arg(short, long)]
-    pub out: Option<PathBuf>,
-    /// No progress on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 fn check_budget(b: f64) -> Result<f64, CliError> {
@@ -66,11 +55,12 @@ pub fn cmd_optimize(args: &OptimizeArgs) -> Result<u8, CliError> {
         .iter()
         .map(|&b| check_budget(b))
         .collect::<Result<Vec<_>, _>>()?;
+    let out = &args.output;
     let spec = OptimizeSpec {
         objective: args.objective,
         budget,
         customers: args.customers,
-        seed: args.seed,
+        seed: out.seed,
         config: SearchConfig {
             resolution: args.resolution,
             rounds: args.rounds,
@@ -78,35 +68,15 @@ pub fn cmd_optimize(args: &OptimizeArgs) -> Result<u8, CliError> {
         },
         sweep,
     };
-    let show = !args.quiet && std::io::stderr().is_terminal();
-    let bar = show.then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_message("searching the emphasis simplex");
-        b
-    });
-    let progress = |done: u64, _: u64| {
-        if let Some(b) = &bar {
-            b.set_message(format!(
-                "searching the emphasis simplex: {done} splits simulated"
-            ));
-            b.tick();
-        }
-    };
-    let result = optimize::optimize(&model, &spec, None, &progress);
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    let o = result.map_err(|e| match e {
-        OptimizeError::Cancelled => CliError::Io("cancelled".into()),
-        OptimizeError::Invalid(m) => CliError::Usage(format!("error: {m}")),
-    })?;
-    let text = match args.format {
-        AnalysisFormat::Table => optimize::table(&o),
-        AnalysisFormat::Json => optimize::json(&o),
-        AnalysisFormat::Csv => optimize::csv(&o),
-        AnalysisFormat::Md => crate::analysis::report::optimize_doc(&o).markdown(),
-        AnalysisFormat::Html => crate::analysis::report::optimize_doc(&o).html(),
-    };
-    emit(&text, args.out.as_deref())?;
-    Ok(exit::OK)
+    let label =
+        |done: u64, _: u64| format!("searching the emphasis simplex: {done} splits simulated");
+    let o = out
+        .with_spinner(label, |progress| {
+            optimize::optimize(&model, &spec, None, progress)
+        })
+        .map_err(|e| match e {
+            OptimizeError::Cancelled => CliError::Io("cancelled".into()),
+            OptimizeError::Invalid(m) => CliError::Usage(format!("error: {m}")),
+        })?;
+    out.write(&o)
 }

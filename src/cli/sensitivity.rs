@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, emit, exit, load_model, resolve_strategies};
-use crate::analysis::diagnose::AnalysisError;
-use crate::analysis::{AnalysisFormat, Metric, report, sensitivity};
+use super::output::{OutputArgs, analysis_error, percent_done};
+use super::{CliError, load_model, resolve_strategies};
+use crate::analysis::{Metric, sensitivity};
 
 /// "10%" → 0.1, "0.1" → 0.1; must lie strictly between 0 and 1.
 fn parse_delta(s: &str) -> Result<f64, String> {
@@ -39,15 +39,8 @@ pub struct SensitivityArgs {
     /// Simulated customers (the same customers for every variant).
     #[arg(short = 'n', long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub customers: u64,
-    /// Master seed.
-    #[arg(short, long, default_value_t = 1)]
-    pub seed: u64,
-    /// Output format (md/html: a report with the tornado chart as SVG).
-    #[arg(short, long, value_enum, default_value_t = AnalysisFormat::Table)]
-    pub format: AnalysisFormat,
-    /// Write to this file instead of stdout (atomically).
-    #[arg(short, long)]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn cmd_sensitivity(args: &SensitivityArgs) -> Result<u8, CliError> {
@@ -56,27 +49,23 @@ pub fn cmd_sensitivity(args: &SensitivityArgs) -> Result<u8, CliError> {
         Some(name) => resolve_strategies(&model, std::slice::from_ref(name))?[0],
         None => 0,
     };
-    let s = sensitivity::sensitivity(
-        &model,
-        strategy,
-        args.metric,
-        args.delta,
-        args.customers,
-        args.seed,
-        None,
-        &|_, _| {},
-    )
-    .map_err(|e| match e {
-        AnalysisError::Cancelled => CliError::Io("cancelled".into()),
-        AnalysisError::Invalid(m) => CliError::Usage(format!("error: {m}")),
-    })?;
-    let text = match args.format {
-        AnalysisFormat::Table => sensitivity::table(&s),
-        AnalysisFormat::Json => sensitivity::json(&s),
-        AnalysisFormat::Csv => sensitivity::csv(&s),
-        AnalysisFormat::Md => report::sensitivity_doc(&s).markdown(),
-        AnalysisFormat::Html => report::sensitivity_doc(&s).html(),
-    };
-    emit(&text, args.out.as_deref())?;
-    Ok(exit::OK)
+    let out = &args.output;
+    let s = out
+        .with_spinner(
+            percent_done("simulating the perturbed variants"),
+            |progress| {
+                sensitivity::sensitivity(
+                    &model,
+                    strategy,
+                    args.metric,
+                    args.delta,
+                    args.customers,
+                    out.seed,
+                    None,
+                    progress,
+                )
+            },
+        )
+        .map_err(analysis_error)?;
+    out.write(&s)
 }

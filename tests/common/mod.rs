@@ -10,6 +10,7 @@
 
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod cli;
 pub mod tui;
 
 use std::path::Path;

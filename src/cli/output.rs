@@ -1,0 +1,158 @@
+//! What the analysis commands share: `--seed`, `--format`, `--out`, `--charts` and `--quiet`
+//! (one clap struct flattened into each), the write of the chosen format, the standalone chart
+//! files and the progress spinner.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::{CliError, emit, exit};
+use crate::analysis::AnalysisFormat;
+use crate::analysis::compare::{self, Comparison};
+use crate::analysis::diagnose::{self, AnalysisError, Diagnosis};
+use crate::analysis::optimize::{self, Optimization};
+use crate::analysis::report::{self, Doc, NamedChart};
+use crate::analysis::sensitivity::{self, Sensitivity};
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Master seed: the same file and seed give the same output at any thread count.
+    #[arg(short, long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output format (md/html: a report with the charts as inline SVG).
+    #[arg(short, long, value_enum, default_value_t = AnalysisFormat::Table)]
+    pub format: AnalysisFormat,
+    /// Write to this file instead of stdout (atomically).
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// Also write each chart as a standalone SVG file into this directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
+    /// No progress on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// An analysis result in every output format.
+pub trait Rendered {
+    fn table(&self) -> String;
+    fn json(&self) -> String;
+    fn csv(&self) -> String;
+    fn doc(&self) -> Doc;
+    fn charts(&self) -> Vec<NamedChart>;
+}
+
+impl OutputArgs {
+    /// Writes `r` in the chosen format (stdout or `--out`) and its charts (`--charts`).
+    pub fn write(&self, r: &dyn Rendered) -> Result<u8, CliError> {
+        let text = match self.format {
+            AnalysisFormat::Table => r.table(),
+            AnalysisFormat::Json => r.json(),
+            AnalysisFormat::Csv => r.csv(),
+            AnalysisFormat::Md => r.doc().markdown(),
+            AnalysisFormat::Html => r.doc().html(),
+        };
+        emit(&text, self.out.as_deref())?;
+        if let Some(dir) = &self.charts {
+            write_charts(dir, &r.charts(), self.quiet)?;
+        }
+        Ok(exit::OK)
+    }
+
+    /// Runs `f` with a progress callback that drives a spinner on an interactive stderr;
+    /// `label` turns (done, total) into its message.
+    pub fn with_spinner<T>(
+        &self,
+        label: impl Fn(u64, u64) -> String + Sync,
+        f: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> T,
+    ) -> T {
+        let show = !self.quiet && std::io::stderr().is_terminal();
+        let bar = show.then(|| {
+            let b = indicatif::ProgressBar::new_spinner();
+            b.set_message(label(0, 0));
+            b
+        });
+        let progress = |done: u64, total: u64| {
+            if let Some(b) = &bar {
+                b.set_message(label(done, total));
+                b.tick();
+            }
+        };
+        let out = f(&progress);
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        out
+    }
+}
+
+/// A spinner label "WHAT: 40%" from (done, total).
+pub fn percent_done(what: &'static str) -> impl Fn(u64, u64) -> String + Sync {
+    move |done, total| {
+        if total == 0 {
+            what.to_string()
+        } else {
+            format!("{what}: {:.0}%", done as f64 / total as f64 * 100.0)
+        }
+    }
+}
+
+/// An analysis error as a CLI error (an invalid variant is a usage problem).
+pub fn analysis_error(e: AnalysisError) -> CliError {
+    match e {
+        AnalysisError::Cancelled => CliError::Io("cancelled".into()),
+        AnalysisError::Invalid(m) => CliError::Usage(format!("error: {m}")),
+    }
+}
+
+/// Writes each chart as `DIR/NAME.svg` (atomically), creating DIR if needed.
+pub fn write_charts(dir: &Path, charts: &[NamedChart], quiet: bool) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CliError::Io(format!(
+            "{}: cannot create the chart directory: {e}",
+            dir.display()
+        ))
+    })?;
+    for c in charts {
+        let path = dir.join(format!("{}.svg", c.name));
+        crate::fsutil::write_atomic(&path, c.svg.as_bytes())
+            .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", path.display())))?;
+    }
+    if !quiet && std::io::stderr().is_terminal() {
+        eprintln!("wrote {} chart(s) to {}", charts.len(), dir.display());
+    }
+    Ok(())
+}
+
+macro_rules! rendered {
+    ($t:ty, $module:ident, $doc:ident, $charts:ident) => {
+        impl Rendered for $t {
+            fn table(&self) -> String {
+                $module::table(self)
+            }
+            fn json(&self) -> String {
+                $module::json(self)
+            }
+            fn csv(&self) -> String {
+                $module::csv(self)
+            }
+            fn doc(&self) -> Doc {
+                report::$doc(self)
+            }
+            fn charts(&self) -> Vec<NamedChart> {
+                report::$charts(self)
+            }
+        }
+    };
+}
+
+rendered!(Comparison, compare, compare_doc, compare_charts);
+rendered!(Optimization, optimize, optimize_doc, optimize_charts);
+rendered!(Diagnosis, diagnose, diagnose_doc, diagnose_charts);
+rendered!(
+    Sensitivity,
+    sensitivity,
+    sensitivity_doc,
+    sensitivity_charts
+);

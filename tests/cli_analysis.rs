@@ -1,6 +1,5 @@
 //! The analysis commands as a script sees them: exit codes, formats, errors.
 
-
 mod common;
 
 use common::cli::cxsim;

@@ -312,7 +312,10 @@ impl App {
         Key {
             generation: self.generation,
             view: a.view,
-            strategy: a.strategy,
+            // Deleting strategies must not leave the analysed one out of range.
+            strategy: a
+                .strategy
+                .min(self.scenario.strategies.len().saturating_sub(1)),
             objective: a.objective,
             metric: a.metric,
         }

@@ -419,6 +419,15 @@ pub fn heat(t: f64) -> (u8, u8, u8) {
 }
 
 impl Ternary {
+    /// The lowest and highest value over the points (infinite when there are none).
+    pub fn range(&self) -> (f64, f64) {
+        self.points
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(p.value), hi.max(p.value))
+            })
+    }
+
     pub fn svg(&self) -> String {
         let mut out = String::new();
         let size = 420.0;
@@ -449,16 +458,7 @@ impl Ternary {
             c.0,
             c.1 - 8.0
         );
-        let lo = self
-            .points
-            .iter()
-            .map(|p| p.value)
-            .fold(f64::INFINITY, f64::min);
-        let hi = self
-            .points
-            .iter()
-            .map(|p| p.value)
-            .fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = self.range();
         for p in &self.points {
             let (x, y) = to(p.purchase, p.exception, p.relationship);
             let (r, g, bl) = heat(scale(p.value, lo, hi, 0.0, 1.0));
@@ -630,6 +630,40 @@ pub fn removal_bars(d: &Diagnosis) -> BarChart {
                     lo: e.lo * 100.0,
                     hi: e.hi * 100.0,
                     highlight: r.quality.is_none() && r.target == d.weakest_stage,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Revenue lost to churn per initial customer by recorded root cause: the stages (the most
+/// costly highlighted), baseline churn, then each touchpoint.
+pub fn lost_revenue_bars(d: &Diagnosis) -> BarChart {
+    let top = d.cause_by_stage[..d.cause_by_stage.len().min(3)]
+        .iter()
+        .map(|c| c.lost_revenue.mean)
+        .fold(f64::NEG_INFINITY, f64::max);
+    BarChart {
+        title: "Revenue lost to churn by root cause (per initial customer)".into(),
+        unit: d.currency.clone(),
+        bars: d
+            .cause_by_stage
+            .iter()
+            .chain(&d.cause_by_touchpoint)
+            .map(|c| {
+                let e = &c.lost_revenue;
+                Bar {
+                    label: match &c.touchpoint {
+                        Some(t) => t.clone(),
+                        None if c.stage == "none" => "[no failure: baseline]".into(),
+                        None => format!("[{}]", c.stage),
+                    },
+                    value: e.mean,
+                    lo: e.lo,
+                    hi: e.hi,
+                    highlight: c.touchpoint.is_none()
+                        && c.stage != "none"
+                        && c.lost_revenue.mean == top,
                 }
             })
             .collect(),

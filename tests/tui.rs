@@ -586,6 +586,7 @@ fn tabs_and_clicks_switch_and_select() {
         Pane::InspForm,
         Pane::Strategies,
         Pane::Dashboard,
+        Pane::Analysis,
         Pane::Map,
     ] {
         key(&mut app, KeyCode::Tab);

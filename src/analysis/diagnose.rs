@@ -37,6 +37,11 @@ pub struct CauseRow {
     pub share_of_churners: Estimate,
     /// Share of all initial customers lost with this root cause.
     pub share_of_customers: Estimate,
+    /// Revenue lost to churners with this root cause, per initial customer: each churner's
+    /// revenue rate at churn times the periods left in the horizon (docs/analysis.md).
+    pub lost_revenue: Estimate,
+    /// This cause's share of all revenue lost to churn.
+    pub share_of_lost_revenue: f64,
 }
 
 /// The effect of making a touchpoint (or a whole stage) perfect.
@@ -70,6 +75,8 @@ pub struct Diagnosis {
     /// Share of customers lost within the horizon.
     pub churn: Estimate,
     pub churners: u64,
+    /// Revenue lost to churn within the horizon per initial customer (all causes).
+    pub lost_revenue: Estimate,
     pub cause_by_stage: Vec<CauseRow>,
     pub cause_by_touchpoint: Vec<CauseRow>,
     /// Stage removal effects, in stage order.
@@ -157,23 +164,54 @@ pub fn diagnose(
     let base = &acc.strategies[0];
     let n = acc.customers;
     let churners: u64 = base.churn_cause.iter().sum();
-    let cause = |stage: &str, touchpoint: Option<String>, k: u64| CauseRow {
+    // Every churner has exactly one cause, so the sums of squares add up over causes.
+    let lost_total: f64 = base.cause_lost.iter().sum();
+    let lost_revenue = Estimate::from_sums(lost_total, base.cause_lost_sq.iter().sum(), n);
+    let cause = |stage: &str, touchpoint: Option<String>, k: u64, lost: (f64, f64)| CauseRow {
         stage: stage.to_string(),
         touchpoint,
         churners: k,
         share_of_churners: Estimate::proportion(k, churners),
         share_of_customers: Estimate::proportion(k, n),
+        lost_revenue: Estimate::from_sums(lost.0, lost.1, n),
+        share_of_lost_revenue: if lost_total > 0.0 {
+            lost.0 / lost_total
+        } else {
+            0.0
+        },
     };
+    let stage_lost = |c: usize| (base.cause_lost[c], base.cause_lost_sq[c]);
     let mut cause_by_stage: Vec<CauseRow> = Stage::ALL
         .iter()
-        .map(|st| cause(st.name(), None, base.churn_cause[st.index()]))
+        .map(|st| {
+            let c = st.index();
+            cause(st.name(), None, base.churn_cause[c], stage_lost(c))
+        })
         .collect();
-    cause_by_stage.push(cause("none", None, base.churn_cause[NO_CAUSE]));
+    cause_by_stage.push(cause(
+        "none",
+        None,
+        base.churn_cause[NO_CAUSE],
+        stage_lost(NO_CAUSE),
+    ));
+    let tp_lost = |i: usize| {
+        (
+            base.tp_lost.get(i).copied().unwrap_or(0.0),
+            base.tp_lost_sq.get(i).copied().unwrap_or(0.0),
+        )
+    };
     let mut cause_by_touchpoint: Vec<CauseRow> = s
         .touchpoints
         .iter()
         .enumerate()
-        .map(|(i, tp)| cause(tp.stage.name(), Some(tp.id.clone()), base.tp_churn[i]))
+        .map(|(i, tp)| {
+            cause(
+                tp.stage.name(),
+                Some(tp.id.clone()),
+                base.tp_churn[i],
+                tp_lost(i),
+            )
+        })
         .collect();
     cause_by_touchpoint.sort_by_key(|c| std::cmp::Reverse(c.churners));
 
@@ -245,6 +283,7 @@ pub fn diagnose(
         currency: s.currency.clone(),
         churn: Estimate::proportion(churners, n),
         churners,
+        lost_revenue,
         cause_by_stage,
         cause_by_touchpoint,
         removal_by_stage,
@@ -262,7 +301,8 @@ pub fn json(d: &Diagnosis) -> String {
 /// One row per removal target (stages first), then one per root cause.
 pub fn csv(d: &Diagnosis) -> String {
     let mut out = String::from(
-        "view,kind,target,stage,value,lo,hi,revenue,revenue_lo,revenue_hi,npv,npv_lo,npv_hi\n",
+        "view,kind,target,stage,value,lo,hi,revenue,revenue_lo,revenue_hi,npv,npv_lo,npv_hi,\
+         lost_revenue,lost_revenue_lo,lost_revenue_hi\n",
     );
     for (kind, rows) in [
         ("stage", &d.removal_by_stage),
@@ -276,7 +316,7 @@ pub fn csv(d: &Diagnosis) -> String {
             );
             let _ = writeln!(
                 out,
-                "removal,{kind},{},{},{},{},{},{},{},{},{},{},{}",
+                "removal,{kind},{},{},{},{},{},{},{},{},{},{},{},,,",
                 csv_field(&r.target),
                 r.stage,
                 t.mean,
@@ -296,22 +336,26 @@ pub fn csv(d: &Diagnosis) -> String {
         ("touchpoint", &d.cause_by_touchpoint),
     ] {
         for c in rows {
-            let e = &c.share_of_churners;
+            let (e, l) = (&c.share_of_churners, &c.lost_revenue);
             let _ = writeln!(
                 out,
-                "root_cause,{kind},{},{},{},{},{},,,,,,",
+                "root_cause,{kind},{},{},{},{},{},,,,,,,{},{},{}",
                 csv_field(c.touchpoint.as_deref().unwrap_or(&c.stage)),
                 c.stage,
                 e.mean,
                 e.lo,
-                e.hi
+                e.hi,
+                l.mean,
+                l.lo,
+                l.hi
             );
         }
     }
     out
 }
 
-fn pct(e: &Estimate) -> String {
+/// "12.3% [11.0, 13.6]": a share with its 95 % interval.
+pub fn pct(e: &Estimate) -> String {
     format!(
         "{:5.1}% [{:.1}, {:.1}]",
         e.mean * 100.0,
@@ -339,6 +383,11 @@ pub fn table(d: &Diagnosis) -> String {
         "lost within the horizon: {} of customers ({} churners)",
         pct(&d.churn),
         crate::report::group_thousands(d.churners)
+    );
+    let _ = writeln!(
+        out,
+        "revenue lost to churn: {} per initial customer (run-rate at churn × periods left)",
+        fmt_money(&d.lost_revenue)
     );
     let _ = writeln!(
         out,
@@ -395,8 +444,8 @@ pub fn table(d: &Diagnosis) -> String {
     );
     let _ = writeln!(
         out,
-        "  {:<30} {:<13} {:<26} share of customers",
-        "stage / touchpoint", "stage", "share of churners"
+        "  {:<30} {:<13} {:<26} {:<26} lost revenue per customer",
+        "stage / touchpoint", "stage", "share of churners", "share of customers"
     );
     for c in d.cause_by_stage.iter().chain(&d.cause_by_touchpoint) {
         let label = c.touchpoint.as_deref().unwrap_or(match c.stage.as_str() {
@@ -405,14 +454,20 @@ pub fn table(d: &Diagnosis) -> String {
         });
         let _ = writeln!(
             out,
-            "  {:<30} {:<13} {:<26} {}",
+            "  {:<30} {:<13} {:<26} {:<26} {}",
             truncate(label, 30),
             c.stage,
             pct(&c.share_of_churners),
-            pct(&c.share_of_customers)
+            pct(&c.share_of_customers),
+            fmt_money(&c.lost_revenue)
         );
     }
     out
+}
+
+/// "12.34 [11.00, 13.68]": an amount with its 95 % interval.
+pub fn fmt_money(e: &Estimate) -> String {
+    format!("{:.2} [{:.2}, {:.2}]", e.mean, e.lo, e.hi)
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -320,7 +320,8 @@ pub fn optimize_doc(o: &Optimization) -> Doc {
 pub fn diagnose_doc(d: &Diagnosis) -> Doc {
     let mut blocks = vec![Block::Para(format!(
         "Strategy \"{}\", {} customers, seed {}, horizon {} {}s. Lost within the horizon: {} \
-         [{}, {}] of customers. Weakest leg of the triad (largest removal effect on retention): \
+         [{}, {}] of customers, {} {} of revenue per initial customer (run-rate at churn × \
+         periods left). Weakest leg of the triad (largest removal effect on retention): \
          {}. Most blamed by recorded root cause: {}.",
         d.strategy,
         group_thousands(d.customers),
@@ -330,10 +331,13 @@ pub fn diagnose_doc(d: &Diagnosis) -> Doc {
         pct(d.churn.mean),
         pct(d.churn.lo),
         pct(d.churn.hi),
+        super::diagnose::fmt_money(&d.lost_revenue),
+        d.currency,
         d.weakest_stage,
         d.most_blamed_stage
     ))];
     blocks.push(Block::Svg(chart::removal_bars(d).svg()));
+    blocks.push(Block::Svg(chart::lost_revenue_bars(d).svg()));
     blocks.push(Block::Heading(s("Removal effect (perfect − as is)")));
     blocks.push(Block::Table {
         head: ["stage / touchpoint", "stage", "retention", "revenue", "NPV"]
@@ -361,6 +365,7 @@ pub fn diagnose_doc(d: &Diagnosis) -> Doc {
             "stage",
             "share of churners [95%]",
             "share of customers [95%]",
+            "lost revenue per customer [95%]",
         ]
         .map(s)
         .to_vec(),
@@ -377,6 +382,7 @@ pub fn diagnose_doc(d: &Diagnosis) -> Doc {
                     c.stage.clone(),
                     e(&c.share_of_churners),
                     e(&c.share_of_customers),
+                    super::diagnose::fmt_money(&c.lost_revenue),
                 ]
             })
             .collect(),

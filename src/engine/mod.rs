@@ -91,6 +91,17 @@ pub struct StrategyAcc {
     /// Per touchpoint: failures recovered in the same period (organisation; see `crate::org`).
     #[serde(default)]
     pub tp_recovered: Vec<u64>,
+    /// Revenue lost to churn by root-cause stage (as `churn_cause`): each churner's revenue
+    /// rate at churn times the periods left in the horizon (docs/model.md §4), and its squares.
+    #[serde(default)]
+    pub cause_lost: [f64; CAUSES],
+    #[serde(default)]
+    pub cause_lost_sq: [f64; CAUSES],
+    /// The same per root-cause touchpoint (file order).
+    #[serde(default)]
+    pub tp_lost: Vec<f64>,
+    #[serde(default)]
+    pub tp_lost_sq: Vec<f64>,
 }
 
 impl StrategyAcc {
@@ -107,6 +118,10 @@ impl StrategyAcc {
             tp_churn: vec![0; n_tp],
             customer_periods: 0,
             tp_recovered: vec![0; n_tp],
+            cause_lost: [0.0; CAUSES],
+            cause_lost_sq: [0.0; CAUSES],
+            tp_lost: vec![0.0; n_tp],
+            tp_lost_sq: vec![0.0; n_tp],
         }
     }
 
@@ -125,6 +140,10 @@ impl StrategyAcc {
         add_u64(&mut self.tp_failures, &o.tp_failures);
         add_u64(&mut self.tp_churn, &o.tp_churn);
         add_u64(&mut self.tp_recovered, &o.tp_recovered);
+        add_f64(&mut self.cause_lost, &o.cause_lost);
+        add_f64(&mut self.cause_lost_sq, &o.cause_lost_sq);
+        add_f64(&mut self.tp_lost, &o.tp_lost);
+        add_f64(&mut self.tp_lost_sq, &o.tp_lost_sq);
         self.customer_periods += o.customer_periods;
     }
 }
@@ -669,7 +688,16 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
     acc.customer_periods += lifetime as u64;
     if churned_at > 0 {
         acc.churned_at[churned_at] += 1;
-        attribute(st, acc, &history[..=churned_at], st.attribution_window);
+        // Revenue at risk: the rate the churner was earning, over the periods left (the churn
+        // period included, as it earns nothing).
+        let lost = (seg.value + seg.value_uplift * s[2]) * (horizon + 1 - churned_at) as f64;
+        attribute(
+            st,
+            acc,
+            &history[..=churned_at],
+            st.attribution_window,
+            lost,
+        );
     }
     let disc_programme = st.budget * st.cum_discount[lifetime];
     let clv = disc_revenue - disc_service;
@@ -703,7 +731,7 @@ fn occurrences(tp: &Tp, rng: &mut CustomerRng, counts: &[[u32; 2]], incidents: u
 
 /// Root cause of a churn: the most harmful failure within the attribution window ending at the
 /// churn period (ties: the most recent); no failure in the window means baseline churn.
-fn attribute(st: &ArmC, acc: &mut StrategyAcc, history: &[(f64, u32)], window: u32) {
+fn attribute(st: &ArmC, acc: &mut StrategyAcc, history: &[(f64, u32)], window: u32, lost: f64) {
     let churned_at = history.len() - 1;
     let from = churned_at.saturating_sub(window as usize - 1).max(1);
     let mut cause: Option<(f64, u32)> = None;
@@ -717,7 +745,15 @@ fn attribute(st: &ArmC, acc: &mut StrategyAcc, history: &[(f64, u32)], window: u
             let tp = &st.tps[k as usize];
             acc.churn_cause[tp.stage as usize] += 1;
             acc.tp_churn[tp.file_index] += 1;
+            acc.cause_lost[tp.stage as usize] += lost;
+            acc.cause_lost_sq[tp.stage as usize] += lost * lost;
+            acc.tp_lost[tp.file_index] += lost;
+            acc.tp_lost_sq[tp.file_index] += lost * lost;
         }
-        None => acc.churn_cause[NO_CAUSE] += 1,
+        None => {
+            acc.churn_cause[NO_CAUSE] += 1;
+            acc.cause_lost[NO_CAUSE] += lost;
+            acc.cause_lost_sq[NO_CAUSE] += lost * lost;
+        }
     }
 }

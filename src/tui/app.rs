@@ -26,6 +26,8 @@ pub enum Event {
     Resize(u16, u16),
     Tick,
     Worker(WorkerMsg),
+    /// From the analysis screen's worker (issue 8).
+    Analysis(super::analysis::AnalysisMsg),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,14 +36,16 @@ pub enum Screen {
     Inspector,
     Strategies,
     Dashboard,
+    Analysis,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 4] = [
+    pub const ALL: [Screen; 5] = [
         Screen::Map,
         Screen::Inspector,
         Screen::Strategies,
         Screen::Dashboard,
+        Screen::Analysis,
     ];
     pub fn title(self) -> &'static str {
         match self {
@@ -49,6 +53,7 @@ impl Screen {
             Screen::Inspector => "Inspector",
             Screen::Strategies => "Strategies",
             Screen::Dashboard => "Dashboard",
+            Screen::Analysis => "Analysis",
         }
     }
 }
@@ -61,14 +66,16 @@ pub enum Pane {
     InspForm,
     Strategies,
     Dashboard,
+    Analysis,
 }
 
-pub const PANES: [Pane; 5] = [
+pub const PANES: [Pane; 6] = [
     Pane::Map,
     Pane::InspList,
     Pane::InspForm,
     Pane::Strategies,
     Pane::Dashboard,
+    Pane::Analysis,
 ];
 
 impl Pane {
@@ -78,6 +85,7 @@ impl Pane {
             Pane::InspList | Pane::InspForm => Screen::Inspector,
             Pane::Strategies => Screen::Strategies,
             Pane::Dashboard => Screen::Dashboard,
+            Pane::Analysis => Screen::Analysis,
         }
     }
 }
@@ -180,6 +188,8 @@ pub struct App {
     pub seed: u64,
     pub generation: u64,
     pub sim: SimState,
+    /// The strategy-analysis screen (src/tui/analysis.rs).
+    pub analysis: super::analysis::AnalysisState,
     /// A request for the worker, taken by the loop.
     pub pending: Option<Request>,
     /// The loop should cancel the running simulation (the scenario became invalid).
@@ -229,6 +239,7 @@ impl App {
             seed: 1,
             generation: 0,
             sim: SimState::default(),
+            analysis: Default::default(),
             pending: None,
             cancel_running: false,
             had_comments,
@@ -266,6 +277,7 @@ impl App {
                 Pane::InspForm => Ctx::InspectorForm,
                 Pane::Strategies => Ctx::Strategies,
                 Pane::Dashboard => Ctx::Dashboard,
+                Pane::Analysis => Ctx::Analysis,
             }
         }
     }
@@ -431,7 +443,9 @@ impl App {
             Event::Resize(w, h) => self.apply(Action::Resize(w, h)),
             Event::Tick => self.apply(Action::Tick),
             Event::Worker(msg) => self.apply(Action::Worker(msg)),
+            Event::Analysis(msg) => self.analysis_msg(msg),
         }
+        self.analysis_poll();
     }
 
     /// Turns a key into an action: typed characters while editing, otherwise the key table.
@@ -610,7 +624,8 @@ impl App {
                     0 => Pane::Map,
                     1 => Pane::InspList,
                     2 => Pane::Strategies,
-                    _ => Pane::Dashboard,
+                    3 => Pane::Dashboard,
+                    _ => Pane::Analysis,
                 }
             }
             Cmd::Save => self.save(false),
@@ -631,6 +646,7 @@ impl App {
                 Pane::InspForm => self.form_cmd(cmd),
                 Pane::Strategies => self.strategies_cmd(cmd),
                 Pane::Dashboard => self.dashboard_cmd(cmd),
+                Pane::Analysis => self.analysis_cmd(cmd),
             },
         }
     }

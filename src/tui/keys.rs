@@ -11,6 +11,7 @@ pub enum Ctx {
     InspectorForm,
     Strategies,
     Dashboard,
+    Analysis,
     /// While typing into a field.
     Editing,
     /// In a yes/no dialog.
@@ -26,6 +27,7 @@ impl Ctx {
             Ctx::InspectorForm => "Inspector: fields",
             Ctx::Strategies => "Strategies",
             Ctx::Dashboard => "Dashboard",
+            Ctx::Analysis => "Analysis",
             Ctx::Editing => "Typing a value",
             Ctx::Dialog => "Dialogs",
         }
@@ -63,6 +65,10 @@ pub enum Cmd {
     StagePrev,
     Rename,
     Baseline,
+    /// Analysis screen: next objective / metric, next strategy, run again.
+    AnalysisMetric,
+    AnalysisStrategy,
+    AnalysisRun,
     // Editing
     Confirm,
     Cancel,
@@ -455,6 +461,63 @@ pub static KEYS: &[Binding] = &[
         Cmd::Baseline,
         "baseline"
     ),
+    // Analysis
+    b!(
+        Analysis,
+        [(Left, N), (Char('h'), N)],
+        "←→/hl",
+        "emphasis map / sensitivity / diagnosis",
+        Cmd::Left,
+        "analysis"
+    ),
+    b!(
+        Analysis,
+        [(Right, N), (Char('l'), N)],
+        "→",
+        "next analysis",
+        Cmd::Right,
+        ""
+    ),
+    b!(
+        Analysis,
+        [(Up, N), (Char('k'), N)],
+        "↑↓/jk",
+        "scroll the table",
+        Cmd::Up,
+        "scroll"
+    ),
+    b!(
+        Analysis,
+        [(Down, N), (Char('j'), N)],
+        "↓",
+        "scroll down",
+        Cmd::Down,
+        ""
+    ),
+    b!(
+        Analysis,
+        [(Char('m'), N)],
+        "m",
+        "next objective (map) or metric (sensitivity)",
+        Cmd::AnalysisMetric,
+        "metric"
+    ),
+    b!(
+        Analysis,
+        [(Char('s'), N)],
+        "s",
+        "next strategy analysed (sensitivity, diagnosis)",
+        Cmd::AnalysisStrategy,
+        "strategy"
+    ),
+    b!(
+        Analysis,
+        [(Char('r'), N)],
+        "r",
+        "run the analysis again",
+        Cmd::AnalysisRun,
+        "run"
+    ),
     // Everywhere
     b!(Global, [(Char('?'), N)], "?", "help", Cmd::Help, "help"),
     b!(
@@ -484,8 +547,8 @@ pub static KEYS: &[Binding] = &[
     b!(
         Global,
         [(Char('1'), N)],
-        "1-4",
-        "Map, Inspector, Strategies, Dashboard",
+        "1-5",
+        "Map, Inspector, Strategies, Dashboard, Analysis",
         Cmd::Screen(0),
         "screens"
     ),
@@ -511,6 +574,14 @@ pub static KEYS: &[Binding] = &[
         "4",
         "Dashboard",
         Cmd::Screen(3),
+        ""
+    ),
+    b!(
+        Global,
+        [(Char('5'), N)],
+        "5",
+        "Analysis (emphasis map, sensitivity, diagnosis)",
+        Cmd::Screen(4),
         ""
     ),
     b!(Global, [(Char('s'), C)], "^S", "save", Cmd::Save, "save"),
@@ -609,13 +680,14 @@ pub fn hints(ctx: Ctx) -> Vec<(&'static str, &'static str)> {
 }
 
 /// Every context in help order.
-pub const HELP_ORDER: [Ctx; 8] = [
+pub const HELP_ORDER: [Ctx; 9] = [
     Ctx::Global,
     Ctx::Map,
     Ctx::InspectorList,
     Ctx::InspectorForm,
     Ctx::Strategies,
     Ctx::Dashboard,
+    Ctx::Analysis,
     Ctx::Editing,
     Ctx::Dialog,
 ];

@@ -11,6 +11,7 @@
 //! every exit path, SIGTERM/SIGHUP write unsaved work to a recovery file.
 
 pub mod acquisition;
+pub mod analysis;
 pub mod app;
 pub mod fields;
 pub mod files;
@@ -229,7 +230,9 @@ fn event_loop(
     let stop = Arc::new(AtomicBool::new(false));
     let input_lost = Arc::new(AtomicBool::new(false));
     spawn_input(tx.clone(), stop.clone(), input_lost.clone()).map_err(io)?;
-    let worker = worker::Worker::spawn(worker::engine_runner(), tx, Event::Worker).map_err(io)?;
+    let worker =
+        worker::Worker::spawn(worker::engine_runner(), tx.clone(), Event::Worker).map_err(io)?;
+    let analyses = analysis::AnalysisWorker::spawn(tx, Event::Analysis).map_err(io)?;
     if let Ok(size) = terminal.size() {
         app.size = (size.width, size.height);
     }
@@ -247,6 +250,12 @@ fn event_loop(
         }
         if let Some(req) = app.take_request() {
             worker.submit(req);
+        }
+        if std::mem::take(&mut app.analysis.cancel) {
+            analyses.cancel_current();
+        }
+        if let Some(req) = app.analysis.pending.take() {
+            analyses.submit(req);
         }
         if needs_draw && last_draw.is_none_or(|t| t.elapsed() >= frame) {
             if let Err(e) = terminal.draw(|f| ui::draw(f, app)) {
@@ -306,6 +315,8 @@ fn event_loop(
     }
     stop.store(true, Ordering::Relaxed);
     worker.cancel_current();
+    analyses.cancel_current();
     drop(worker);
+    drop(analyses);
     outcome
 }

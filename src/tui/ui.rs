@@ -26,11 +26,11 @@ pub const MIN_H: u16 = 24;
 /// Styles that collapse to plain text attributes when colour is off (NO_COLOR).
 #[derive(Clone, Copy)]
 pub struct Theme {
-    color: bool,
+    pub color: bool,
 }
 
 impl Theme {
-    fn fg(self, c: Color) -> Style {
+    pub(crate) fn fg(self, c: Color) -> Style {
         if self.color {
             Style::default().fg(c)
         } else {
@@ -44,19 +44,19 @@ impl Theme {
             Style::default().add_modifier(Modifier::REVERSED)
         }
     }
-    fn accent(self) -> Style {
+    pub(crate) fn accent(self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
-    fn dim(self) -> Style {
+    pub(crate) fn dim(self) -> Style {
         self.fg(Color::DarkGray)
     }
     fn good(self) -> Style {
         self.fg(Color::Green)
     }
-    fn warn(self) -> Style {
+    pub(crate) fn warn(self) -> Style {
         self.fg(Color::Yellow)
     }
-    fn bad(self) -> Style {
+    pub(crate) fn bad(self) -> Style {
         self.fg(Color::Red)
     }
     fn series(self, k: usize) -> Style {
@@ -131,6 +131,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Inspector => draw_inspector(frame, app, r.body, th),
         Screen::Strategies => draw_strategies(frame, app, r.body, th),
         Screen::Dashboard => draw_dashboard(frame, app, r.body, th),
+        Screen::Analysis => super::analysis::draw(frame, app, r.body),
     }
     draw_status(frame, app, r.status, th);
     draw_hints(frame, app, r.hints, th);
@@ -1295,6 +1296,7 @@ pub fn mouse_action(app: &App, m: &MouseEvent) -> Option<Action> {
                     Screen::Inspector => Pane::InspList,
                     Screen::Strategies => Pane::Strategies,
                     Screen::Dashboard => Pane::Dashboard,
+                    Screen::Analysis => Pane::Analysis,
                 })
             });
     }
@@ -1349,5 +1351,6 @@ pub fn mouse_action(app: &App, m: &MouseEvent) -> Option<Action> {
             let row = y.checked_sub(table_y + 2)? as usize;
             (row < n_s).then_some(Action::SelectDashStrategy(row))
         }
+        Screen::Analysis => None,
     }
 }

@@ -10,6 +10,8 @@
 
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod tui;
+
 use std::path::Path;
 
 use cxsim::engine::RunSpec;

@@ -1,0 +1,30 @@
+//! Studio test helpers: the screen as text through ratatui's TestBackend, and key presses.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use cxsim::tui::{App, Event};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// The app drawn at `w`×`h`, one line of symbols per row, trailing blanks trimmed.
+pub fn render(app: &App, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    terminal
+        .draw(|f| cxsim::tui::ui::draw(f, app))
+        .expect("draw");
+    let buf = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Presses a key without modifiers.
+pub fn key(app: &mut App, code: KeyCode) {
+    app.handle_event(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod fsutil;
 pub mod load;
+pub mod locate;
 pub mod model;
 pub mod org;
 pub mod report;

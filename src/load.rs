@@ -24,10 +24,7 @@ pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, LoadError> {
 /// Parses and validates RON text.
 pub fn load_str(path: &Path, text: &str) -> Result<Model, LoadError> {
     let scenario = parse_scenario(path, text)?;
-    validate(scenario).map_err(|problems| LoadError::Invalid {
-        path: path.to_path_buf(),
-        problems,
-    })
+    validate(scenario).map_err(|problems| LoadError::invalid(path, text, problems))
 }
 
 /// Reads, parses and validates a scenario file.

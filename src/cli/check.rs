@@ -67,8 +67,9 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
 
 fn load_error_location(e: &LoadError) -> (PathBuf, usize) {
     match e {
-        LoadError::Parse { path, line, .. } => (path.clone(), *line),
-        LoadError::Invalid { path, .. } | LoadError::Io { path, .. } => (path.clone(), 1),
+        LoadError::Parse { path, .. }
+        | LoadError::Invalid { path, .. }
+        | LoadError::Io { path, .. } => (path.clone(), e.line()),
     }
 }
 

@@ -289,11 +289,31 @@ fn axes(
 
 /// A row label, right-aligned to end at x (no newline).
 fn row_label(out: &mut String, x: f64, y: f64, label: &str) {
-    let _ = write!(
-        out,
-        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\">{}</text>",
-        escape(label)
-    );
+    // Right-aligned at x, so a long label would run off the left edge: cut it to the room there
+    // (about 7 units per character at font size 12) and keep the whole label as a tooltip.
+    // The room is at least 4, so head and tail below never overlap.
+    let room = ((x - 6.0) / 7.0).max(4.0) as usize;
+    if label.chars().count() <= room {
+        let _ = write!(
+            out,
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\">{}</text>",
+            escape(label)
+        );
+    } else {
+        // Cut in the middle: rows often differ only at the end ("… quality", "… cost").
+        let chars: Vec<char> = label.chars().collect();
+        let tail = (room - 1) * 2 / 5;
+        let head = room - 1 - tail;
+        let head: String = chars[..head].iter().collect();
+        let tail: String = chars[chars.len() - tail..].iter().collect();
+        let _ = write!(
+            out,
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\"><title>{}</title>{}…{}</text>",
+            escape(label),
+            escape(head.trim_end()),
+            escape(tail.trim_start())
+        );
+    }
 }
 
 /// A horizontal bar from the zero line to x (no newline).
@@ -437,9 +457,10 @@ impl Ternary {
     pub fn svg(&self) -> String {
         let mut out = String::new();
         let size = 420.0;
-        let (w, h) = (W, 440.0);
+        // The apex label sits below the title, the base labels above the bottom edge.
+        let (w, h) = (W, 470.0);
         header(&mut out, w, h, &self.title);
-        let (ox, oy) = (60.0, 400.0);
+        let (ox, oy) = (60.0, 430.0);
         let to = |p: f64, e: f64, r: f64| {
             let (x, y) = ternary_xy(p, e, r, size);
             (ox + x, oy - y)
@@ -485,12 +506,12 @@ impl Ternary {
             "<text x=\"{:.1}\" y=\"60\">low {}</text><text x=\"{:.1}\" y=\"80\">high {}</text>\
              <text x=\"{:.1}\" y=\"100\">thick ring: best</text>\
              <text x=\"{:.1}\" y=\"120\">thin ring: indistinguishable</text>",
-            W - 170.0,
+            W - 185.0,
             fmt_num(lo),
-            W - 170.0,
+            W - 185.0,
             fmt_num(hi),
-            W - 170.0,
-            W - 170.0
+            W - 185.0,
+            W - 185.0
         );
         out.push_str("</svg>\n");
         out

@@ -17,6 +17,7 @@ pub mod load;
 pub mod locate;
 pub mod model;
 pub mod org;
+pub mod raster;
 pub mod report;
 pub mod results;
 pub mod scenario;

@@ -126,10 +126,13 @@ pub struct RunArgs {
     /// repeatable), on common random numbers with the original.
     #[arg(long = "variant", value_name = "TOUCHPOINT=VARIANT")]
     pub variants: Vec<String>,
-    /// Also write the charts (retention, NPV, revenue) as standalone SVG files into this
+    /// Also write the charts (retention, NPV, revenue) as standalone files into this
     /// directory (created if needed); one scenario only.
     #[arg(long, value_name = "DIR")]
     pub charts: Option<PathBuf>,
+    /// File format of `--charts`: svg, png (1280×720) or both.
+    #[arg(long, value_enum, default_value_t = output::ChartFormat::Svg, requires = "charts")]
+    pub chart_format: output::ChartFormat,
 }
 
 #[derive(Debug, Args)]
@@ -320,6 +323,7 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
         output::write_charts(
             dir,
             &crate::analysis::report::run_charts(&results),
+            args.chart_format,
             args.quiet,
         )?;
     }

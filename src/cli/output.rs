@@ -26,9 +26,12 @@ pub struct OutputArgs {
     /// Write to this file instead of stdout (atomically).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
-    /// Also write each chart as a standalone SVG file into this directory (created if needed).
+    /// Also write each chart as a standalone file into this directory (created if needed).
     #[arg(long, value_name = "DIR")]
     pub charts: Option<PathBuf>,
+    /// File format of `--charts`: svg, png (1280×720) or both.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Svg, requires = "charts")]
+    pub chart_format: ChartFormat,
     /// No progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -55,7 +58,7 @@ impl OutputArgs {
         };
         emit(&text, self.out.as_deref())?;
         if let Some(dir) = &self.charts {
-            write_charts(dir, &r.charts(), self.quiet)?;
+            write_charts(dir, &r.charts(), self.chart_format, self.quiet)?;
         }
         Ok(exit::OK)
     }
@@ -106,21 +109,54 @@ pub fn analysis_error(e: AnalysisError) -> CliError {
     }
 }
 
-/// Writes each chart as `DIR/NAME.svg` (atomically), creating DIR if needed.
-pub fn write_charts(dir: &Path, charts: &[NamedChart], quiet: bool) -> Result<(), CliError> {
+/// The file format of `--charts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChartFormat {
+    Svg,
+    Png,
+    Both,
+}
+
+/// Writes each chart as `DIR/NAME.svg` and/or `DIR/NAME.png` (atomically), creating DIR if
+/// needed.
+pub fn write_charts(
+    dir: &Path,
+    charts: &[NamedChart],
+    format: ChartFormat,
+    quiet: bool,
+) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| {
         CliError::Io(format!(
             "{}: cannot create the chart directory: {e}",
             dir.display()
         ))
     })?;
+    let write = |name: String, bytes: &[u8]| {
+        let path = dir.join(name);
+        crate::fsutil::write_atomic(&path, bytes)
+            .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", path.display())))
+    };
+    let mut files = 0;
     for c in charts {
-        let path = dir.join(format!("{}.svg", c.name));
-        crate::fsutil::write_atomic(&path, c.svg.as_bytes())
-            .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", path.display())))?;
+        if format != ChartFormat::Png {
+            write(format!("{}.svg", c.name), c.svg.as_bytes())?;
+            files += 1;
+        }
+        if format != ChartFormat::Svg {
+            // The SVG is ours, so a failure here is a bug, reported as such rather than a panic.
+            let png = crate::raster::svg_to_png(&c.svg, crate::raster::PNG_SCALE).map_err(|e| {
+                CliError::Io(format!(
+                    "{}: cannot render {}.png: {e}",
+                    dir.display(),
+                    c.name
+                ))
+            })?;
+            write(format!("{}.png", c.name), &png)?;
+            files += 1;
+        }
     }
     if !quiet && std::io::stderr().is_terminal() {
-        eprintln!("wrote {} chart(s) to {}", charts.len(), dir.display());
+        eprintln!("wrote {files} chart file(s) to {}", dir.display());
     }
     Ok(())
 }

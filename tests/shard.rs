@@ -164,3 +164,31 @@ fn bad_shard_arguments_are_usage_errors() {
         assert!(o.stderr.contains("K/N"), "{}", o.stderr);
     }
 }
+
+#[test]
+fn a_part_missing_per_touchpoint_sums_is_refused_not_under_counted() {
+    // A part written before a field existed deserialises that field as empty; merging it would
+    // silently count nothing for it. Every per-touchpoint vector must fit the scenario.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let parts = shard_parts(dir.path(), SCENARIO, 2, "11", "p");
+    for field in ["tp_lost", "tp_lost_sq", "tp_recovered"] {
+        let text = std::fs::read_to_string(&parts[1]).expect("part");
+        let mut part: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let blocks = part["blocks"].as_array_mut().expect("blocks");
+        for b in blocks {
+            for s in b["acc"]["strategies"].as_array_mut().expect("strategies") {
+                s.as_object_mut().expect("object").remove(field);
+            }
+        }
+        let old = dir.path().join(format!("old-{field}.json"));
+        std::fs::write(&old, serde_json::to_string(&part).expect("JSON")).expect("write");
+        let args = [
+            "merge",
+            parts[0].to_str().expect("UTF-8"),
+            old.to_str().expect("UTF-8"),
+        ];
+        let o = run(&args);
+        assert_eq!(o.code, Some(3), "{field}: {}", o.stderr);
+        assert!(o.stderr.contains("do not fit the scenario"), "{}", o.stderr);
+    }
+}

@@ -210,6 +210,9 @@ impl Acc {
                     && a.tp_runs.len() == b.tp_runs.len()
                     && a.tp_failures.len() == b.tp_failures.len()
                     && a.tp_churn.len() == b.tp_churn.len()
+                    && a.tp_recovered.len() == b.tp_recovered.len()
+                    && a.tp_lost.len() == b.tp_lost.len()
+                    && a.tp_lost_sq.len() == b.tp_lost_sq.len()
             })
     }
 

@@ -15,7 +15,11 @@ const RECURSION_LIMIT: usize = 64;
 pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, LoadError> {
     // Editors on Windows often write a byte-order mark; it carries no meaning, so skip it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let options = ron::Options::default().with_recursion_limit(RECURSION_LIMIT);
+    // implicit_some: an optional field may be written plainly (`report_every: 6`) as well as
+    // `Some(6)`; people editing by hand expect the first.
+    let options = ron::Options::default()
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     options
         .from_str::<Scenario>(text)
         .map_err(|e| parse_error(path, text, e))
@@ -375,7 +379,7 @@ fn hint_for(code: &RonError, field: Option<&str>, found: &str) -> String {
             "write text in double quotes, e.g. \"Delivery\""
         }
         RonError::ExpectedOption => {
-            "optional values are written `Some(12)`; leave the field out to use the default"
+            "write the value itself (`12`) or `Some(12)`; leave the field out to use the default"
         }
         RonError::ExpectedIdentifier => {
             "write a field name or a variant name such as EveryPeriod or OpenIncident"

@@ -511,3 +511,28 @@ fn validate_a_directory_is_an_io_error() {
     out.expect_code(EXIT_IO);
     assert!(out.stderr.contains("scenarios"), "{}", out.stderr);
 }
+
+#[test]
+fn optional_fields_may_be_written_plainly_or_with_some() {
+    // `report_every: 6`, `quality: 0.95` and their `Some(...)` forms mean the same scenario.
+    for (file, some, plain) in [
+        (
+            "scenarios/telecom.ron",
+            "report_every: Some(6)",
+            "report_every: 6",
+        ),
+        (
+            "scenarios/ecommerce-organisation.ron",
+            "quality: Some(0.95)",
+            "quality: 0.95",
+        ),
+    ] {
+        let text = std::fs::read_to_string(root().join(file)).expect("scenario");
+        assert!(text.contains(some), "{file} no longer has `{some}`");
+        let path = Path::new(file);
+        let explicit = cxsim::load::parse_scenario(path, &text).expect("parses");
+        let implicit = cxsim::load::parse_scenario(path, &text.replace(some, plain))
+            .expect("the plain form parses");
+        assert_eq!(explicit, implicit, "{file}");
+    }
+}

@@ -567,6 +567,21 @@ pub fn with_variant_strategies(
     strategies: &[usize],
     choices: &[(String, String)],
 ) -> Result<(Model, Vec<usize>), Vec<Problem>> {
+    // An impossible choice is the argument's fault, reported once with the argument's words
+    // rather than once per strategy copy at a path the user never wrote.
+    let problems: Vec<Problem> = choices
+        .iter()
+        .filter_map(|(tp, v)| {
+            variant_problem(&model.scenario, tp, v).map(|(message, hint)| Problem {
+                path: format!("--variant {tp}={v}"),
+                message,
+                hint,
+            })
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let mut s = model.scenario.clone();
     let label: Vec<String> = choices.iter().map(|(t, v)| format!("{t}={v}")).collect();
     let label = label.join(", ");
@@ -1095,28 +1110,32 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             }
         }
         for (tp_id, name) in &st.variants {
-            let vp = format!("{p}.variants[\"{tp_id}\"]");
-            match s.touchpoints.iter().find(|t| &t.id == tp_id) {
-                None => {
-                    let known: Vec<&str> = s.touchpoints.iter().map(|t| t.id.as_str()).collect();
-                    c.push(
-                        vp,
-                        format!("unknown touchpoint id \"{tp_id}\""),
-                        &format!("known ids: {}", known.join(", ")),
-                    );
-                }
-                Some(t) if name != CURRENT && !t.variants.iter().any(|v| &v.name == name) => {
-                    let mut known: Vec<&str> = vec![CURRENT];
-                    known.extend(t.variants.iter().map(|v| v.name.as_str()));
-                    c.push(
-                        vp,
-                        format!("touchpoint \"{tp_id}\" has no variant \"{name}\""),
-                        &format!("its variants: {}", known.join(", ")),
-                    );
-                }
-                _ => {}
+            if let Some((message, hint)) = variant_problem(s, tp_id, name) {
+                c.push(format!("{p}.variants[\"{tp_id}\"]"), message, &hint);
             }
         }
     }
     c.0
+}
+
+/// Why selecting variant `name` of touchpoint `tp_id` is impossible (message, hint), if it is.
+fn variant_problem(s: &Scenario, tp_id: &str, name: &str) -> Option<(String, String)> {
+    match s.touchpoints.iter().find(|t| t.id == tp_id) {
+        None => {
+            let known: Vec<&str> = s.touchpoints.iter().map(|t| t.id.as_str()).collect();
+            Some((
+                format!("unknown touchpoint id \"{tp_id}\""),
+                format!("known ids: {}", known.join(", ")),
+            ))
+        }
+        Some(t) if name != CURRENT && !t.variants.iter().any(|v| v.name == name) => {
+            let mut known: Vec<&str> = vec![CURRENT];
+            known.extend(t.variants.iter().map(|v| v.name.as_str()));
+            Some((
+                format!("touchpoint \"{tp_id}\" has no variant \"{name}\""),
+                format!("its variants: {}", known.join(", ")),
+            ))
+        }
+        _ => None,
+    }
 }

@@ -536,3 +536,38 @@ fn optional_fields_may_be_written_plainly_or_with_some() {
         assert_eq!(explicit, implicit, "{file}");
     }
 }
+
+#[test]
+fn an_impossible_variant_argument_is_reported_once_in_the_arguments_words() {
+    let o = run_args(&[
+        "run",
+        "scenarios/ecommerce-organisation.ron",
+        "-n",
+        "100",
+        "--variant",
+        "nope=x",
+        "--variant",
+        "delivery=zzz",
+    ]);
+    o.expect_code(2);
+    assert!(o.stdout.is_empty());
+    let errors: Vec<&str> = o
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "error: --variant nope=x: unknown touchpoint id \"nope\"",
+            "error: --variant delivery=zzz: touchpoint \"delivery\" has no variant \"zzz\"",
+        ],
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("hint: known ids: checkout"),
+        "{}",
+        o.stderr
+    );
+}

@@ -687,3 +687,43 @@ fn an_invalid_file_opens_with_its_problems_shown() {
     let insp = render(&app, 120, 40);
     assert!(insp.contains("✗ Delivery [P]"), "{insp}");
 }
+
+#[test]
+fn text_fields_have_a_movable_cursor() {
+    let mut app = studio();
+    ctrl(&mut app, 's');
+    let buffer = |app: &App| app.editor.as_ref().map(|e| e.buffer.clone());
+    assert_eq!(buffer(&app).as_deref(), Some("journey.ron"));
+    // The cursor starts at the end and is drawn where it is.
+    assert!(render(&app, 80, 24).contains("journey.ron▏"));
+    key(&mut app, KeyCode::Home);
+    typed(&mut app, "my-");
+    assert_eq!(buffer(&app).as_deref(), Some("my-journey.ron"));
+    assert!(render(&app, 80, 24).contains("my-▏journey.ron"));
+    key(&mut app, KeyCode::End);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Left);
+    }
+    typed(&mut app, "2");
+    assert_eq!(buffer(&app).as_deref(), Some("my-journey2.ron"));
+    // Del removes the character under the cursor, Backspace the one before it.
+    key(&mut app, KeyCode::Delete);
+    assert_eq!(buffer(&app).as_deref(), Some("my-journey2ron"));
+    key(&mut app, KeyCode::Backspace);
+    assert_eq!(buffer(&app).as_deref(), Some("my-journeyron"));
+    // Emacs-style ^A / ^E, and the cursor never leaves the text.
+    ctrl(&mut app, 'a');
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, "x");
+    assert_eq!(buffer(&app).as_deref(), Some("xmy-journeyron"));
+    ctrl(&mut app, 'e');
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Delete);
+    typed(&mut app, "é");
+    key(&mut app, KeyCode::Left);
+    typed(&mut app, "ü");
+    assert_eq!(buffer(&app).as_deref(), Some("xmy-journeyronüé"));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.editor.is_none());
+}

@@ -112,8 +112,78 @@ pub enum EditTarget {
 pub struct Editor {
     pub target: EditTarget,
     pub buffer: String,
+    /// Insertion point, in characters from the start of `buffer` (0..=char count).
+    pub cursor: usize,
     /// Live feedback while typing: the parse error or the validation problem it would cause.
     pub check: Option<String>,
+}
+
+/// Cursor movement inside the value being typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caret {
+    Left,
+    Right,
+    Home,
+    End,
+}
+
+impl Editor {
+    pub fn new(target: EditTarget, buffer: String) -> Editor {
+        let cursor = buffer.chars().count();
+        Editor {
+            target,
+            buffer,
+            cursor,
+            check: None,
+        }
+    }
+
+    /// Byte offset of the cursor in `buffer`.
+    fn byte_at(&self, chars: usize) -> usize {
+        self.buffer
+            .char_indices()
+            .nth(chars)
+            .map_or(self.buffer.len(), |(i, _)| i)
+    }
+
+    pub fn insert(&mut self, c: char) {
+        let at = self.byte_at(self.cursor);
+        self.buffer.insert(at, c);
+        self.cursor += 1;
+    }
+
+    /// Deletes the character before the cursor.
+    pub fn backspace(&mut self) {
+        if self.cursor > 0 {
+            self.cursor -= 1;
+            let at = self.byte_at(self.cursor);
+            self.buffer.remove(at);
+        }
+    }
+
+    /// Deletes the character under the cursor.
+    pub fn delete(&mut self) {
+        if self.cursor < self.buffer.chars().count() {
+            let at = self.byte_at(self.cursor);
+            self.buffer.remove(at);
+        }
+    }
+
+    pub fn move_caret(&mut self, to: Caret) {
+        let len = self.buffer.chars().count();
+        self.cursor = match to {
+            Caret::Left => self.cursor.saturating_sub(1),
+            Caret::Right => (self.cursor + 1).min(len),
+            Caret::Home => 0,
+            Caret::End => len,
+        };
+    }
+
+    /// The value as shown while typing, with `▏` at the cursor.
+    pub fn shown(&self) -> String {
+        let at = self.byte_at(self.cursor);
+        format!("{}▏{}", &self.buffer[..at], &self.buffer[at..])
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -520,13 +590,13 @@ impl App {
             }
             Action::Type(c) => {
                 if let Some(e) = &mut self.editor {
-                    e.buffer.push(c);
+                    e.insert(c);
                 }
                 self.recheck_editor();
             }
             Action::Backspace => {
                 if let Some(e) = &mut self.editor {
-                    e.buffer.pop();
+                    e.backspace();
                 }
                 self.recheck_editor();
             }
@@ -587,8 +657,16 @@ impl App {
             }
             return;
         }
-        if self.editor.is_some() {
+        if let Some(e) = &mut self.editor {
             match cmd {
+                Cmd::CaretLeft => e.move_caret(Caret::Left),
+                Cmd::CaretRight => e.move_caret(Caret::Right),
+                Cmd::CaretHome => e.move_caret(Caret::Home),
+                Cmd::CaretEnd => e.move_caret(Caret::End),
+                Cmd::DeleteForward => {
+                    e.delete();
+                    self.recheck_editor();
+                }
                 Cmd::Confirm => self.commit_editor(),
                 Cmd::Cancel => {
                     self.editor = None;
@@ -710,11 +788,10 @@ impl App {
     /// Saves (asking for a name for the built-in example); quits afterwards if asked.
     pub fn save(&mut self, then_quit: bool) {
         let Some(path) = self.path.clone() else {
-            self.editor = Some(Editor {
-                target: EditTarget::SaveAs { then_quit },
-                buffer: "journey.ron".into(),
-                check: None,
-            });
+            self.editor = Some(Editor::new(
+                EditTarget::SaveAs { then_quit },
+                "journey.ron".into(),
+            ));
             return;
         };
         if self.had_comments && !self.comments_warned {
@@ -762,11 +839,7 @@ impl App {
     // ----- text input -----
 
     fn start_edit(&mut self, target: EditTarget, buffer: String) {
-        self.editor = Some(Editor {
-            target,
-            buffer,
-            check: None,
-        });
+        self.editor = Some(Editor::new(target, buffer));
         self.recheck_editor();
     }
 

@@ -72,6 +72,11 @@ pub enum Cmd {
     // Editing
     Confirm,
     Cancel,
+    CaretLeft,
+    CaretRight,
+    CaretHome,
+    CaretEnd,
+    DeleteForward,
     // Dialog answers
     Yes,
     No,
@@ -98,7 +103,7 @@ macro_rules! b {
     };
 }
 
-use KeyCode::{BackTab, Char, Delete, Down, Enter, Esc, Left, Right, Tab, Up};
+use KeyCode::{BackTab, Char, Delete, Down, End, Enter, Esc, Home, Left, Right, Tab, Up};
 
 /// Every binding. Context-specific entries come before global ones so they win.
 pub static KEYS: &[Binding] = &[
@@ -118,6 +123,39 @@ pub static KEYS: &[Binding] = &[
         "cancel typing",
         Cmd::Cancel,
         "cancel"
+    ),
+    b!(Editing, [(Left, N)], "←", "cursor left", Cmd::CaretLeft, ""),
+    b!(
+        Editing,
+        [(Right, N)],
+        "→",
+        "cursor right",
+        Cmd::CaretRight,
+        ""
+    ),
+    b!(
+        Editing,
+        [(Home, N), (Char('a'), C)],
+        "Home/^A",
+        "cursor to the start",
+        Cmd::CaretHome,
+        ""
+    ),
+    b!(
+        Editing,
+        [(End, N), (Char('e'), C)],
+        "End/^E",
+        "cursor to the end",
+        Cmd::CaretEnd,
+        ""
+    ),
+    b!(
+        Editing,
+        [(Delete, N)],
+        "Del",
+        "delete the character under the cursor",
+        Cmd::DeleteForward,
+        ""
     ),
     // Dialogs
     b!(

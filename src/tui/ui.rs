@@ -140,7 +140,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     {
         let text = vec![
             Line::from("The built-in example has no file yet. Save as:"),
-            Line::from(vec![Span::styled(format!(" {}▏", e.buffer), th.sel())]),
+            Line::from(vec![Span::styled(format!(" {}", e.shown()), th.sel())]),
             Line::from(Span::styled(e.check.clone().unwrap_or_default(), th.warn())),
             Line::from("Enter save · Esc cancel"),
         ];
@@ -752,7 +752,7 @@ fn form_lines(app: &App, width: u16, th: Theme) -> (Vec<Line<'static>>, usize, V
             .as_ref()
             .filter(|e| e.target == EditTarget::Field { obj, field: k });
         let value = match (&f.kind, editing) {
-            (_, Some(e)) => format!("{}▏", e.buffer),
+            (_, Some(e)) => e.shown(),
             (Kind::Choice(_), None) => format!("◀ {} ▶", f.display(&app.scenario)),
             _ => f.display(&app.scenario),
         };
@@ -876,7 +876,7 @@ fn draw_strategies(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
                 let v = st.emphasis.get(stage);
                 let filled = ((v.clamp(0.0, 1.0) * bar_w as f64).round() as usize).min(bar_w);
                 let value = match editing {
-                    Some(e) => format!("{}▏ %", e.buffer),
+                    Some(e) => format!("{} %", e.shown()),
                     None => format!("{:>5.1} %", v * 100.0),
                 };
                 format!(
@@ -887,7 +887,7 @@ fn draw_strategies(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
                 )
             } else {
                 let value = match editing {
-                    Some(e) => format!("{}▏", e.buffer),
+                    Some(e) => e.shown(),
                     None => format!(
                         "{} {} per customer-period",
                         fields::fmt_num(st.budget),
@@ -915,7 +915,7 @@ fn draw_strategies(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
             (_, Some(e)) if matches!(e.target, EditTarget::StrategyName(k) | EditTarget::StrategyValue { strategy: k, .. } if k == i) =>
             {
                 let what = if let EditTarget::StrategyName(_) = e.target {
-                    format!("  name: {}▏", e.buffer)
+                    format!("  name: {}", e.shown())
                 } else {
                     String::new()
                 };

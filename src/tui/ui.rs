@@ -278,11 +278,36 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect, _th: Theme) {
 fn draw_hints(frame: &mut Frame, app: &App, area: Rect, th: Theme) {
     let ctx = if app.help { Ctx::Global } else { app.ctx() };
     let mut spans = Vec::new();
-    for (label, desc) in keys::hints(ctx) {
+    for (label, desc) in fit_hints(keys::hints(ctx), area.width as usize) {
         spans.push(Span::styled(format!(" {label}"), th.accent()));
         spans.push(Span::raw(format!(" {desc}")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The hints that fit in `width` columns, whole ones only and in table order; `? help` is kept
+/// even when others have to go, because it leads to all the rest.
+fn fit_hints(
+    hints: Vec<(&'static str, &'static str)>,
+    width: usize,
+) -> Vec<(&'static str, &'static str)> {
+    let cost = |(l, d): &(&str, &str)| l.chars().count() + d.chars().count() + 2;
+    let help = hints.iter().copied().find(|h| h.0 == "?");
+    let mut reserve = help.as_ref().map_or(0, cost);
+    let mut used = 0;
+    let mut out = Vec::new();
+    for h in hints {
+        let is_help = Some(h) == help;
+        if is_help {
+            reserve = 0;
+        }
+        if used + cost(&h) + reserve > width {
+            continue;
+        }
+        used += cost(&h);
+        out.push(h);
+    }
+    out
 }
 
 fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, th: Theme) {

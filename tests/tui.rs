@@ -695,3 +695,47 @@ fn text_fields_have_a_movable_cursor() {
     key(&mut app, KeyCode::Esc);
     assert!(app.editor.is_none());
 }
+
+#[test]
+fn objects_move_earlier_and_later_in_the_inspector_list() {
+    use cxsim::tui::fields::Obj;
+    let mut app = studio();
+    app.pane = Pane::InspList;
+    let names = |app: &App| -> Vec<String> {
+        app.scenario
+            .strategies
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    let before = names(&app);
+    assert!(before.len() >= 2, "the studio has several strategies");
+    app.insp_obj = app
+        .objects()
+        .iter()
+        .position(|o| *o == Obj::Strategy(0))
+        .expect("first strategy listed");
+    // Earlier than the first: nothing happens.
+    typed(&mut app, "K");
+    assert_eq!(names(&app), before);
+    typed(&mut app, "J");
+    let mut swapped = before.clone();
+    swapped.swap(0, 1);
+    assert_eq!(names(&app), swapped);
+    // The selection follows the moved strategy.
+    assert_eq!(app.current_obj(), Obj::Strategy(1));
+    typed(&mut app, "K");
+    assert_eq!(names(&app), before);
+    // Touchpoints move too, and undo restores the order.
+    let t0 = app.scenario.touchpoints[0].id.clone();
+    app.insp_obj = app
+        .objects()
+        .iter()
+        .position(|o| *o == Obj::Touchpoint(0))
+        .expect("first touchpoint listed");
+    typed(&mut app, "J");
+    assert_eq!(app.scenario.touchpoints[1].id, t0);
+    assert_eq!(app.current_obj(), Obj::Touchpoint(1));
+    typed(&mut app, "u");
+    assert_eq!(app.scenario.touchpoints[0].id, t0);
+}

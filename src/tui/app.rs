@@ -1260,44 +1260,32 @@ impl App {
                 self.dialog = Some(Dialog::ConfirmDelete(obj));
             }
             Cmd::MoveEarlier | Cmd::MoveLater => {
-                let later = cmd == Cmd::MoveLater;
-                let swap = |v: usize, len: usize| -> Option<usize> {
-                    if later {
-                        (v + 1 < len).then_some(v + 1)
-                    } else {
-                        v.checked_sub(1)
-                    }
+                let (i, len) = match obj {
+                    Obj::Segment(i) => (i, self.scenario.segments.len()),
+                    Obj::Touchpoint(i) => (i, self.scenario.touchpoints.len()),
+                    Obj::Strategy(i) => (i, self.scenario.strategies.len()),
+                    Obj::Settings => return,
                 };
-                match obj {
-                    Obj::Segment(i) => {
-                        if let Some(j) = swap(i, self.scenario.segments.len()) {
-                            self.edit(|s| {
-                                s.segments.swap(i, j);
-                                Ok(())
-                            });
-                            self.select_obj(Obj::Segment(j));
-                        }
+                let to = if cmd == Cmd::MoveLater {
+                    (i + 1 < len).then_some(i + 1)
+                } else {
+                    i.checked_sub(1)
+                };
+                let Some(j) = to else { return };
+                self.edit(|s| {
+                    match obj {
+                        Obj::Segment(_) => s.segments.swap(i, j),
+                        Obj::Touchpoint(_) => s.touchpoints.swap(i, j),
+                        Obj::Strategy(_) => s.strategies.swap(i, j),
+                        Obj::Settings => {}
                     }
-                    Obj::Touchpoint(i) => {
-                        if let Some(j) = swap(i, self.scenario.touchpoints.len()) {
-                            self.edit(|s| {
-                                s.touchpoints.swap(i, j);
-                                Ok(())
-                            });
-                            self.select_obj(Obj::Touchpoint(j));
-                        }
-                    }
-                    Obj::Strategy(i) => {
-                        if let Some(j) = swap(i, self.scenario.strategies.len()) {
-                            self.edit(|s| {
-                                s.strategies.swap(i, j);
-                                Ok(())
-                            });
-                            self.select_obj(Obj::Strategy(j));
-                        }
-                    }
-                    Obj::Settings => {}
-                }
+                    Ok(())
+                });
+                self.select_obj(match obj {
+                    Obj::Segment(_) => Obj::Segment(j),
+                    Obj::Touchpoint(_) => Obj::Touchpoint(j),
+                    _ => Obj::Strategy(j),
+                });
             }
             _ => {}
         }

@@ -9,10 +9,10 @@
 //!   functions the SVG reports use).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::Sender;
+
+use super::background::{Background, panic_message};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -162,13 +162,9 @@ pub fn run(
     }
 }
 
-type Job = (AnalysisRequest, Arc<AtomicBool>);
-
 /// The background thread of the analysis screen (one analysis at a time, newest wins).
 pub struct AnalysisWorker {
-    jobs: Option<Sender<Job>>,
-    flag: Arc<Mutex<Arc<AtomicBool>>>,
-    thread: Option<JoinHandle<()>>,
+    thread: Background<AnalysisRequest>,
 }
 
 impl AnalysisWorker {
@@ -177,76 +173,46 @@ impl AnalysisWorker {
         report: Sender<E>,
         wrap: fn(AnalysisMsg) -> E,
     ) -> std::io::Result<AnalysisWorker> {
-        let (tx, rx) = channel::<Job>();
-        let thread = std::thread::Builder::new()
-            .name(super::worker::THREAD_NAME.into())
-            .spawn(move || {
-                while let Ok(mut job) = rx.recv() {
-                    // Skip to the newest request.
-                    while let Ok(newer) = rx.try_recv() {
-                        let _ = report.send(wrap(AnalysisMsg::Cancelled { id: job.0.id }));
-                        job = newer;
-                    }
-                    let (req, cancel) = job;
-                    let id = req.id;
-                    let progress = |done: u64, total: u64| {
-                        let _ = report.send(wrap(AnalysisMsg::Progress { id, done, total }));
-                    };
-                    let outcome =
-                        catch_unwind(AssertUnwindSafe(|| run(&req, Some(&cancel), &progress)));
-                    let msg = match outcome {
-                        Ok(Ok(output)) => AnalysisMsg::Done {
-                            id,
-                            key: req.key,
-                            output,
-                        },
-                        Ok(Err(AnalysisError::Cancelled)) => AnalysisMsg::Cancelled { id },
-                        Ok(Err(AnalysisError::Invalid(message))) => {
-                            AnalysisMsg::Failed { id, message }
-                        }
-                        Err(_) => AnalysisMsg::Failed {
-                            id,
-                            message: "the analysis crashed".into(),
-                        },
-                    };
-                    if report.send(wrap(msg)).is_err() {
-                        return;
-                    }
-                }
-            })?;
-        Ok(AnalysisWorker {
-            jobs: Some(tx),
-            flag: Arc::new(Mutex::new(Arc::new(AtomicBool::new(false)))),
-            thread: Some(thread),
-        })
+        let skipped_report = report.clone();
+        let thread = Background::spawn(
+            super::worker::THREAD_NAME,
+            move |req: AnalysisRequest| {
+                skipped_report
+                    .send(wrap(AnalysisMsg::Cancelled { id: req.id }))
+                    .is_ok()
+            },
+            move |req, cancel| {
+                let id = req.id;
+                let progress = |done: u64, total: u64| {
+                    let _ = report.send(wrap(AnalysisMsg::Progress { id, done, total }));
+                };
+                let outcome = catch_unwind(AssertUnwindSafe(|| run(&req, Some(cancel), &progress)));
+                let msg = match outcome {
+                    Ok(Ok(output)) => AnalysisMsg::Done {
+                        id,
+                        key: req.key,
+                        output,
+                    },
+                    Ok(Err(AnalysisError::Cancelled)) => AnalysisMsg::Cancelled { id },
+                    Ok(Err(AnalysisError::Invalid(message))) => AnalysisMsg::Failed { id, message },
+                    Err(p) => AnalysisMsg::Failed {
+                        id,
+                        message: format!("the analysis crashed: {}", panic_message(p.as_ref())),
+                    },
+                };
+                report.send(wrap(msg)).is_ok()
+            },
+        )?;
+        Ok(AnalysisWorker { thread })
     }
 
     /// Cancels the running analysis and queues `req`.
     pub fn submit(&self, req: AnalysisRequest) {
-        let fresh = Arc::new(AtomicBool::new(false));
-        if let Ok(mut f) = self.flag.lock() {
-            f.store(true, Ordering::Relaxed);
-            *f = fresh.clone();
-        }
-        if let Some(tx) = &self.jobs {
-            let _ = tx.send((req, fresh));
-        }
+        self.thread.submit(req);
     }
 
     pub fn cancel_current(&self) {
-        if let Ok(f) = self.flag.lock() {
-            f.store(true, Ordering::Relaxed);
-        }
-    }
-}
-
-impl Drop for AnalysisWorker {
-    fn drop(&mut self) {
-        self.cancel_current();
-        self.jobs = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.thread.cancel_current();
     }
 }
 

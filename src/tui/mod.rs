@@ -13,6 +13,7 @@
 pub mod acquisition;
 pub mod analysis;
 pub mod app;
+pub mod background;
 pub mod fields;
 pub mod files;
 pub mod keys;

@@ -6,10 +6,11 @@
 //! and reported as an error message.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::mpsc::Sender;
+
+use super::background::{Background, panic_message};
 
 use crate::engine::{Cancelled, Engine, RunSpec};
 use crate::model::Model;
@@ -95,9 +96,7 @@ pub fn engine_runner() -> Runner {
 }
 
 pub struct Worker {
-    requests: Option<Sender<(Request, Arc<AtomicBool>)>>,
-    current: Arc<Mutex<Arc<AtomicBool>>>,
-    handle: Option<JoinHandle<()>>,
+    thread: Background<Request>,
 }
 
 impl Worker {
@@ -107,113 +106,77 @@ impl Worker {
         report: Sender<E>,
         wrap: fn(WorkerMsg) -> E,
     ) -> std::io::Result<Worker> {
-        let (tx, rx) = channel::<(Request, Arc<AtomicBool>)>();
-        let current = Arc::new(Mutex::new(Arc::new(AtomicBool::new(false))));
-        let handle = std::thread::Builder::new()
-            .name(THREAD_NAME.into())
-            .spawn(move || worker_loop(rx, runner, report, wrap))?;
-        Ok(Worker {
-            requests: Some(tx),
-            current,
-            handle: Some(handle),
-        })
+        let skipped_report = report.clone();
+        let thread = Background::spawn(
+            THREAD_NAME,
+            move |req: Request| {
+                skipped_report
+                    .send(wrap(WorkerMsg::Cancelled {
+                        generation: req.generation,
+                    }))
+                    .is_ok()
+            },
+            move |req, cancel| run_request(&req, cancel, &runner, &report, wrap),
+        )?;
+        Ok(Worker { thread })
     }
 
     /// Cancels whatever runs and queues a new request.
     pub fn submit(&self, req: Request) {
-        let flag = Arc::new(AtomicBool::new(false));
-        if let Ok(mut cur) = self.current.lock() {
-            cur.store(true, Ordering::Relaxed);
-            *cur = flag.clone();
-        }
-        if let Some(tx) = &self.requests {
-            let _ = tx.send((req, flag));
-        }
+        self.thread.submit(req);
     }
 
     pub fn cancel_current(&self) {
-        if let Ok(flag) = self.current.lock() {
-            flag.store(true, Ordering::Relaxed);
-        }
+        self.thread.cancel_current();
     }
 }
 
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.cancel_current();
-        self.requests = None;
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".to_string()
-    }
-}
-
-fn worker_loop<E: Send + 'static>(
-    rx: Receiver<(Request, Arc<AtomicBool>)>,
-    runner: Runner,
-    report: Sender<E>,
+/// The preview, then (unless cancelled) the full run; `false` when nobody listens any more.
+fn run_request<E: Send>(
+    req: &Request,
+    cancel: &AtomicBool,
+    runner: &Runner,
+    report: &Sender<E>,
     wrap: fn(WorkerMsg) -> E,
-) {
-    let send = |m: WorkerMsg| report.send(wrap(m)).is_ok();
-    while let Ok((mut req, mut cancel)) = rx.recv() {
-        // Only the newest request matters.
-        while let Ok((newer, flag)) = rx.try_recv() {
-            if !send(WorkerMsg::Cancelled {
-                generation: req.generation,
-            }) {
-                return;
-            }
-            req = newer;
-            cancel = flag;
-        }
-        let g = req.generation;
-        let preview = req.customers.min(PREVIEW_CUSTOMERS);
-        let mut phases = vec![(Phase::Preview, preview)];
-        if req.customers > preview {
-            phases.push((Phase::Full, req.customers));
-        }
-        for (phase, customers) in phases {
-            let spec = RunSpec::all_strategies(&req.model, customers, req.seed);
-            let progress = |done: u64, total: u64| {
-                let _ = report.send(wrap(WorkerMsg::Progress {
-                    generation: g,
-                    phase,
-                    done,
-                    total,
-                }));
-            };
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                runner(&req.model, &spec, &cancel, &progress)
+) -> bool {
+    let g = req.generation;
+    let preview = req.customers.min(PREVIEW_CUSTOMERS);
+    let mut phases = vec![(Phase::Preview, preview)];
+    if req.customers > preview {
+        phases.push((Phase::Full, req.customers));
+    }
+    for (phase, customers) in phases {
+        let spec = RunSpec::all_strategies(&req.model, customers, req.seed);
+        let progress = |done: u64, total: u64| {
+            let _ = report.send(wrap(WorkerMsg::Progress {
+                generation: g,
+                phase,
+                done,
+                total,
             }));
-            let msg = match outcome {
-                Ok(Ok(results)) => WorkerMsg::Done {
-                    generation: g,
-                    phase,
-                    results: Box::new(results),
-                },
-                Ok(Err(Cancelled)) => WorkerMsg::Cancelled { generation: g },
-                Err(p) => WorkerMsg::Failed {
-                    generation: g,
-                    message: format!("the simulation crashed: {}", panic_message(p.as_ref())),
-                },
-            };
-            let stop = !matches!(msg, WorkerMsg::Done { .. });
-            if !send(msg) {
-                return;
-            }
-            if stop || cancel.load(Ordering::Relaxed) {
-                break;
-            }
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            runner(&req.model, &spec, cancel, &progress)
+        }));
+        let msg = match outcome {
+            Ok(Ok(results)) => WorkerMsg::Done {
+                generation: g,
+                phase,
+                results: Box::new(results),
+            },
+            Ok(Err(Cancelled)) => WorkerMsg::Cancelled { generation: g },
+            Err(p) => WorkerMsg::Failed {
+                generation: g,
+                message: format!("the simulation crashed: {}", panic_message(p.as_ref())),
+            },
+        };
+        let stop = !matches!(msg, WorkerMsg::Done { .. });
+        if report.send(wrap(msg)).is_err() {
+            return false;
+        }
+        if stop || cancel.load(Ordering::Relaxed) {
+            break;
         }
     }
+    true
 }

@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod app;
 pub mod fields;
 pub mod files;
+pub mod funnel_lane;
 pub mod keys;
 pub mod org_panel;
 pub mod ui;

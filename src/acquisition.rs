@@ -8,6 +8,8 @@
 //! simulation. The per-customer kernel is not touched: without an `acquisition` section nothing
 //! here runs and every result is what it was. The rules are written down in docs/model.md §11.
 
+pub mod intervals;
+
 use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
@@ -215,6 +217,10 @@ pub struct StrategyAcquisition {
     pub payback_periods: Option<u32>,
     pub lost_to_churn: LostToChurn,
     pub funnels: Vec<FunnelResult>,
+    /// Batch-means intervals of the headline figures (docs/model.md §14); absent when the
+    /// figures were computed from given curves rather than a run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<intervals::Intervals>,
 }
 
 /// Revenue lost to churn over the horizon (undiscounted).
@@ -524,6 +530,7 @@ pub fn open_population(
         payback_periods: cac.and_then(|c| payback(&mix, c)),
         lost_to_churn: lost,
         funnels: funnel_results,
+        intervals: None,
     }
 }
 
@@ -568,6 +575,9 @@ pub fn attach(
     let n = acc.customers;
     let segs = &model.scenario.segments;
     let mut sub_accs: Vec<Acc> = Vec::new();
+    // Per-batch accumulators for the intervals (§14): the run's, then each funnel segment's.
+    let batched = intervals::has_intervals(spec.customers);
+    let mut sub_batches: Vec<Vec<Acc>> = Vec::new();
     let mut params = Vec::new();
     for f in &acq.funnels {
         let Some(seg) = segs.iter().find(|s| s.id == f.segment) else {
@@ -586,12 +596,24 @@ pub fn attach(
             only.share = 1.0;
             sub.scenario.segments = vec![only];
             sub.scenario.acquisition = None;
-            sub_accs.push(Engine::new(&sub, spec.clone()).run(cancel, &|_, _| {})?);
+            let engine = Engine::new(&sub, spec.clone());
+            if batched {
+                let (whole, batches) = intervals::run_batched(&engine, cancel)?;
+                sub_accs.push(whole);
+                sub_batches.push(batches);
+            } else {
+                sub_accs.push(engine.run(cancel, &|_, _| {})?);
+            }
         }
     }
     let wom = WordOfMouth {
         referral_strength: acq.referral_strength,
         warning_strength: acq.warning_strength,
+    };
+    let run_batches = if batched {
+        intervals::run_batched(&Engine::new(model, spec.clone()), cancel)?.1
+    } else {
+        Vec::new()
     };
     let strategies = results
         .strategies
@@ -608,7 +630,43 @@ pub fn attach(
                 params.iter().map(|_| base.clone()).collect()
             };
             let refs: Vec<&Curves> = funnel_curves.iter().collect();
-            open_population(&sr.name, acq.initial_customers, &base, &params, &refs, wom)
+            let mut s =
+                open_population(&sr.name, acq.initial_customers, &base, &params, &refs, wom);
+            // Each batch's figures from its own curves (§14).
+            let per_batch: Vec<(u64, [Option<f64>; 6])> = run_batches
+                .iter()
+                .enumerate()
+                .map(|(k, ba)| {
+                    let base = Curves::from_acc(&ba.strategies[si], ba.customers, h, acq.warners);
+                    let funnel_curves: Vec<Curves> = if segs.len() > 1 {
+                        sub_batches
+                            .iter()
+                            .map(|b| {
+                                let a = &b[k];
+                                Curves::from_acc(&a.strategies[si], a.customers, h, acq.warners)
+                            })
+                            .collect()
+                    } else {
+                        params.iter().map(|_| base.clone()).collect()
+                    };
+                    let refs: Vec<&Curves> = funnel_curves.iter().collect();
+                    let sb = open_population(
+                        &sr.name,
+                        acq.initial_customers,
+                        &base,
+                        &params,
+                        &refs,
+                        wom,
+                    );
+                    (ba.customers, intervals::figures(&sb, &refs))
+                })
+                .collect();
+            s.intervals = Some(if batched {
+                intervals::intervals(intervals::figures(&s, &refs), &per_batch)
+            } else {
+                intervals::unavailable(spec.units().min(intervals::MAX_BATCHES))
+            });
+            s
         })
         .collect();
     results.acquisition = Some(AcquisitionResults {
@@ -620,6 +678,15 @@ pub fn attach(
 
 // ---------------------------------------------------------------------------------------------
 // Table lines (appended to the run table by `report::table`).
+
+/// " ±x" from one of the strategy's intervals (empty without one).
+fn ci(
+    s: &StrategyAcquisition,
+    get: fn(&intervals::Intervals) -> Option<&crate::results::Estimate>,
+    decimals: usize,
+) -> String {
+    intervals::plus_minus(s.intervals.as_ref().and_then(get), decimals)
+}
 
 /// The acquisition block of the run table; empty without an acquisition section.
 pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
@@ -635,34 +702,71 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
     out.push('\n');
     let h = r.horizon as usize;
     type Cell = fn(&StrategyAcquisition, usize) -> String;
-    let rows: [(&str, Cell); 9] = [
+    // "±x": the half-width of the batch-means 95 % interval (§14), where there is one.
+    let rows: [(&str, Cell); 10] = [
         ("  new customers", |s, _| {
             format!("{:.0}", s.total_new_customers)
         }),
         ("  CAC", |s, _| {
-            s.cac.map_or("n/a".to_string(), |c| format!("{c:.1}"))
+            s.cac.map_or("n/a".to_string(), |c| {
+                format!("{c:.1}{}", ci(s, |i| i.cac.as_ref(), 1))
+            })
         }),
         ("  payback periods", |s, _| {
-            s.payback_periods
-                .map_or("not in horizon".to_string(), |p| p.to_string())
+            s.payback_periods.map_or("not in horizon".to_string(), |p| {
+                // The interval is that of the interpolated crossing, whose ceiling is `p`.
+                match s
+                    .intervals
+                    .as_ref()
+                    .and_then(|i| i.payback_periods.as_ref())
+                {
+                    Some(e) => format!(
+                        "{p} ({:.1}{})",
+                        e.mean,
+                        ci(s, |i| i.payback_periods.as_ref(), 1)
+                    ),
+                    None => p.to_string(),
+                }
+            })
         }),
         ("  active base at start", |s, _| {
             format!("{:.0}", s.active_base[0])
         }),
         ("  active base at end", |s, h| {
-            format!("{:.0}", s.active_base[h])
+            format!(
+                "{:.0}{}",
+                s.active_base[h],
+                ci(s, |i| i.active_base_end.as_ref(), 0)
+            )
         }),
         ("  revenue", |s, _| {
             format!("{:.0}", s.revenue.iter().sum::<f64>())
         }),
         ("  lost to churn: current", |s, _| {
-            format!("{:.0}", s.lost_to_churn.current)
+            format!(
+                "{:.0}{}",
+                s.lost_to_churn.current,
+                ci(s, |i| i.lost_current.as_ref(), 0)
+            )
         }),
         ("    future", |s, _| {
-            format!("{:.0}", s.lost_to_churn.future)
+            format!(
+                "{:.0}{}",
+                s.lost_to_churn.future,
+                ci(s, |i| i.lost_future.as_ref(), 0)
+            )
         }),
         ("    reputation", |s, _| {
-            format!("{:.0}", s.lost_to_churn.reputation)
+            format!(
+                "{:.0}{}",
+                s.lost_to_churn.reputation,
+                ci(s, |i| i.lost_reputation.as_ref(), 0)
+            )
+        }),
+        ("  ± 95% (batch means)", |s, _| match &s.intervals {
+            Some(i) if i.reason.is_none() => format!("{} batches", i.batches),
+            Some(_) => "no interval".to_string(),
+            None => String::new(),
         }),
     ];
     for (label, cell) in rows {
@@ -673,4 +777,52 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
         out.push('\n');
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV columns (appended to each row of `report::csv`; docs/format.md).
+
+/// The header of the acquisition columns (with a leading comma), empty without an acquisition
+/// section so the CSV of a plain scenario is unchanged.
+pub fn csv_header(r: &RunResults) -> &'static str {
+    if r.acquisition.is_none() {
+        return "";
+    }
+    ",new_customers,referred_customers,warned_off,acquisition_cost,active_base,churners,\
+     base_revenue,cac,payback_periods,lost_current,lost_future,lost_reputation"
+}
+
+/// The acquisition cells of strategy `si`'s row for period `t` (with a leading comma): the
+/// period's flows (0 in period 0) and the base at its end, then the strategy's figures over the
+/// horizon, repeated on each of its rows; empty cells for null.
+pub fn csv_cells(r: &RunResults, si: usize, t: usize) -> String {
+    let Some(a) = &r.acquisition else {
+        return String::new();
+    };
+    let Some(s) = a.strategies.get(si) else {
+        return ",,,,,,,,,,,,".to_string();
+    };
+    let flow = |v: &[f64]| {
+        if t == 0 {
+            0.0
+        } else {
+            v.get(t - 1).copied().unwrap_or(0.0)
+        }
+    };
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+    format!(
+        ",{},{},{},{},{},{},{},{},{},{},{},{}",
+        flow(&s.new_customers),
+        flow(&s.referred_customers),
+        flow(&s.warned_off),
+        flow(&s.acquisition_cost),
+        s.active_base.get(t).copied().unwrap_or(0.0),
+        flow(&s.churners),
+        flow(&s.revenue),
+        opt(s.cac),
+        s.payback_periods.map_or(String::new(), |p| p.to_string()),
+        s.lost_to_churn.current,
+        s.lost_to_churn.future,
+        s.lost_to_churn.reputation,
+    )
 }

@@ -69,9 +69,12 @@ pub fn json(r: &RunResults) -> String {
 /// One row per strategy and period.
 pub fn csv(r: &RunResults) -> String {
     let mut out = String::from(
-        "strategy,period,retention,retention_lo,retention_hi,satisfied,pleased,loyal,revenue_per_customer\n",
+        "strategy,period,retention,retention_lo,retention_hi,satisfied,pleased,loyal,revenue_per_customer",
     );
-    for s in &r.strategies {
+    // Acquisition columns (issue 6) only when the scenario has an acquisition section.
+    out.push_str(crate::acquisition::csv_header(r));
+    out.push('\n');
+    for (si, s) in r.strategies.iter().enumerate() {
         for (t, ret) in s.retention.iter().enumerate() {
             let tri = &s.triad[t];
             let rev = if t == 0 {
@@ -81,7 +84,7 @@ pub fn csv(r: &RunResults) -> String {
             };
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{}{}",
                 csv_field(&s.name),
                 ret.period,
                 ret.mean,
@@ -90,7 +93,8 @@ pub fn csv(r: &RunResults) -> String {
                 tri.satisfied,
                 tri.pleased,
                 tri.loyal,
-                rev
+                rev,
+                crate::acquisition::csv_cells(r, si, t)
             );
         }
     }

@@ -397,3 +397,89 @@ fn geometric_text(acquisition: &str) -> String {
         None => text,
     }
 }
+
+/// The base columns of `--format csv` (docs/format.md), unchanged by the acquisition section.
+const CSV_BASE: &str = "strategy,period,retention,retention_lo,retention_hi,satisfied,pleased,loyal,revenue_per_customer";
+
+/// `--format csv` gains the acquisition columns after the existing ones when the scenario has an
+/// acquisition section, and is byte-for-byte what it was without one.
+#[test]
+fn csv_appends_the_acquisition_columns() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/b2b-saas-stool.ron");
+    let mut m = cxsim::load::load_file(&path).expect("loads");
+    let spec = cxsim::engine::RunSpec::all_strategies(&m, 3000, 9);
+    let with = cxsim::simulate(&m, &spec);
+    let csv = report::csv(&with);
+    let mut lines = csv.lines();
+    let header = lines.next().expect("header");
+    assert_eq!(
+        header,
+        format!(
+            "{CSV_BASE},new_customers,referred_customers,warned_off,acquisition_cost,active_base,\
+             churners,base_revenue,cac,payback_periods,lost_current,lost_future,lost_reputation"
+        )
+    );
+    let cols = header.split(',').count();
+    let h = with.horizon as usize;
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), with.strategies.len() * (h + 1));
+    assert!(rows.iter().all(|r| r.len() == cols), "ragged rows:\n{csv}");
+    let acq = with.acquisition.as_ref().expect("acquisition");
+    for (si, a) in acq.strategies.iter().enumerate() {
+        for t in 0..=h {
+            let row = &rows[si * (h + 1) + t];
+            assert_eq!(row[0], a.name);
+            assert_eq!(row[1], t.to_string());
+            let flow = |v: &[f64]| if t == 0 { 0.0 } else { v[t - 1] }.to_string();
+            assert_eq!(row[9], flow(&a.new_customers), "row {si}/{t}");
+            assert_eq!(row[12], flow(&a.acquisition_cost));
+            assert_eq!(row[13], a.active_base[t].to_string());
+            assert_eq!(row[14], flow(&a.churners));
+            assert_eq!(row[15], flow(&a.revenue));
+            assert_eq!(row[16], a.cac.map_or(String::new(), |c| c.to_string()));
+            assert_eq!(
+                row[17],
+                a.payback_periods.map_or(String::new(), |p| p.to_string())
+            );
+            assert_eq!(row[18], a.lost_to_churn.current.to_string());
+            assert_eq!(row[20], a.lost_to_churn.reputation.to_string());
+        }
+    }
+    // Without the section: the original header and exactly the closed-cohort rows.
+    m.scenario.acquisition = None;
+    let plain = report::csv(&cxsim::simulate(&m, &spec));
+    assert_eq!(plain.lines().next(), Some(CSV_BASE));
+    let mut stripped = with.clone();
+    stripped.acquisition = None;
+    assert_eq!(plain, report::csv(&stripped));
+    // And the base columns of the acquisition CSV are those rows, cell for cell.
+    for (a, b) in csv.lines().zip(plain.lines()).skip(1) {
+        let base: Vec<&str> = a.split(',').take(9).collect();
+        assert_eq!(base.join(","), b);
+    }
+}
+
+/// The binary writes the same CSV (`cxsim run --format csv`).
+#[test]
+fn cli_csv_has_the_acquisition_columns() {
+    let out = common::cli::cxsim()
+        .args([
+            "run",
+            "scenarios/b2b-saas-stool.ron",
+            "--format",
+            "csv",
+            "-n",
+            "2000",
+            "--quiet",
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let header = text.lines().next().unwrap_or_default();
+    assert!(header.starts_with(CSV_BASE), "{header}");
+    assert!(
+        header.ends_with(",lost_current,lost_future,lost_reputation"),
+        "{header}"
+    );
+}

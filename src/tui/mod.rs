@@ -16,6 +16,7 @@ pub mod app;
 pub mod background;
 pub mod fields;
 pub mod files;
+pub mod funnel_lane;
 pub mod keys;
 pub mod org_panel;
 pub mod ui;

@@ -486,6 +486,7 @@ const CARD_W: u16 = 26;
 /// Card rectangles: (lane, position in lane, rect). Shared by drawing and clicks.
 pub fn map_cards(app: &App, body: Rect) -> Vec<(usize, usize, Rect)> {
     let mut out = Vec::new();
+    let (_, body) = super::funnel_lane::split(app, body);
     let lanes = lane_rects(body);
     for (l, lane_rect) in lanes.iter().enumerate() {
         let members = app.lane(l);
@@ -536,7 +537,12 @@ fn has_problem_under(app: &App, prefix: &str) -> bool {
     })
 }
 
-fn draw_map(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
+fn draw_map(frame: &mut Frame, app: &App, whole: Rect, th: Theme) {
+    // The funnel lane (issue 6) above the stages when the scenario has acquisition.
+    let (funnel, body) = super::funnel_lane::split(app, whole);
+    if let Some((area, size)) = funnel {
+        super::funnel_lane::draw(frame, app, area, size, th);
+    }
     let lanes = lane_rects(body);
     let res = selected_result(app);
     for (l, r) in lanes.iter().enumerate() {
@@ -573,7 +579,7 @@ fn draw_map(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
             );
         }
     }
-    for (l, k, rect) in map_cards(app, body) {
+    for (l, k, rect) in map_cards(app, whole) {
         let Some(&i) = app.lane(l).get(k) else {
             continue;
         };

@@ -1,0 +1,287 @@
+//! The funnel lane of the journey map (issue 6: "the journey map shows funnel and escalation
+//! lifecycle as lanes or cards"): when the scenario has an `acquisition` section, a lane above
+//! the three stage lanes shows one card per funnel (leads → qualified → won per period, with the
+//! rates and costs) and a word-of-mouth card (initial base, referral and warning strength). Once
+//! results exist the cards add the simulated new customers per period and the CAC of the
+//! strategy the dashboard has selected.
+//!
+//! The lane is read-only (cards are not selectable): the funnel is edited in the file. It only
+//! takes rows the stage lanes can spare — a full lane on tall terminals, one summary line on
+//! short ones, nothing below that — so the stage lanes keep their layout and clicks keep working.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::app::App;
+use super::ui::Theme;
+use crate::acquisition::{Acquisition, Funnel, StrategyAcquisition, Warners};
+use crate::report::group_thousands;
+use crate::results::RunResults;
+
+/// Rows of the full lane: a header line and cards of six text lines inside borders.
+pub const FULL_HEIGHT: u16 = 9;
+/// Rows the three stage lanes keep below a full lane (two rows of header and card each).
+const STAGE_ROWS_FULL: u16 = 18;
+/// Rows the stage lanes keep below the one-line summary.
+const STAGE_ROWS_COMPACT: u16 = 15;
+/// Narrowest card worth drawing.
+const MIN_CARD_W: u16 = 24;
+
+/// How much of the map the funnel lane takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneSize {
+    /// Header and cards.
+    Full,
+    /// One summary line.
+    Compact,
+}
+
+/// Splits the map's body into the funnel lane (if any) and what is left for the stage lanes.
+/// Without an acquisition section the body is returned unchanged, so the map is exactly as
+/// before.
+pub fn split(app: &App, body: Rect) -> (Option<(Rect, LaneSize)>, Rect) {
+    if app.scenario.acquisition.is_none() {
+        return (None, body);
+    }
+    let (rows, size) = if body.height >= FULL_HEIGHT + STAGE_ROWS_FULL {
+        (FULL_HEIGHT, LaneSize::Full)
+    } else if body.height > STAGE_ROWS_COMPACT {
+        (1, LaneSize::Compact)
+    } else {
+        return (None, body);
+    };
+    let lane = Rect {
+        height: rows,
+        ..body
+    };
+    let rest = Rect {
+        y: body.y + rows,
+        height: body.height - rows,
+        ..body
+    };
+    (Some((lane, size)), rest)
+}
+
+/// A count: whole numbers with thousands separators, small ones with one decimal.
+fn count(x: f64) -> String {
+    if !x.is_finite() || x < 0.0 {
+        return "n/a".into();
+    }
+    if x < 100.0 && x.fract().abs() > 1e-9 {
+        format!("{x:.1}")
+    } else {
+        group_thousands(x.round() as u64)
+    }
+}
+
+fn pct(p: f64) -> String {
+    let v = p * 100.0;
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}%")
+    } else {
+        format!("{v:.1}%")
+    }
+}
+
+/// The results of the selected strategy, if they belong to a scenario with acquisition.
+fn selected(res: Option<&RunResults>, sel: usize) -> Option<&StrategyAcquisition> {
+    let a = res?.acquisition.as_ref()?;
+    a.strategies.get(sel).or(a.strategies.first())
+}
+
+/// One card: title and text lines.
+pub struct Card {
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+/// The cards of the lane: one per funnel (file order), then word of mouth. `res` adds the
+/// simulated figures of strategy `sel`; `period` names the period ("quarter").
+pub fn cards(acq: &Acquisition, period: &str, res: Option<&RunResults>, sel: usize) -> Vec<Card> {
+    let sim = selected(res, sel);
+    let horizon = res.map_or(0, |r| r.horizon);
+    let currency = res.map_or("", |r| r.currency.as_str());
+    let mut out: Vec<Card> = acq
+        .funnels
+        .iter()
+        .map(|f| funnel_card(f, period, sim, horizon, currency))
+        .collect();
+    let warners = match acq.warners {
+        Warners::FailureChurners => "failure churners",
+        Warners::AllChurners => "all churners",
+    };
+    let mut wom = vec![
+        format!("initial base {}", count(acq.initial_customers)),
+        format!("referrals {} per loyal", acq.referral_strength),
+        format!("warnings {} per churner", acq.warning_strength),
+        format!("warners: {warners}"),
+    ];
+    match sim {
+        Some(s) => {
+            let referred: f64 = s.referred_customers.iter().sum();
+            let warned: f64 = s.warned_off.iter().sum();
+            wom.push(format!("sim: {} referred", count(referred)));
+            wom.push(format!("sim: {} warned off", count(warned)));
+        }
+        None => wom.push("sim: no results yet".into()),
+    }
+    out.push(Card {
+        title: "word of mouth".into(),
+        lines: wom,
+    });
+    out
+}
+
+fn funnel_card(
+    f: &Funnel,
+    period: &str,
+    sim: Option<&StrategyAcquisition>,
+    horizon: u32,
+    currency: &str,
+) -> Card {
+    let qualified = f.leads_per_period * f.qualification_rate;
+    let won = qualified * f.conversion_rate;
+    let costs = match (f.cost_per_lead > 0.0, f.cost_per_win > 0.0) {
+        (false, false) => "no costs".to_string(),
+        (true, false) => format!("cost {}/lead", count(f.cost_per_lead)),
+        (false, true) => format!("cost {}/win", count(f.cost_per_win)),
+        (true, true) => format!(
+            "cost {}/lead · {}/win",
+            count(f.cost_per_lead),
+            count(f.cost_per_win)
+        ),
+    };
+    let mut lines = vec![
+        format!("leads {}/{period}", count(f.leads_per_period)),
+        format!(
+            "→ qualified {} ({})",
+            count(qualified),
+            pct(f.qualification_rate)
+        ),
+        format!("→ won {} ({})", count(won), pct(f.conversion_rate)),
+        costs,
+    ];
+    match sim.and_then(|s| s.funnels.iter().find(|r| r.segment == f.segment)) {
+        Some(r) => {
+            let per_period = r.new_customers / f64::from(horizon.max(1));
+            lines.push(format!("sim: {} won/{period}", count(per_period)));
+            lines.push(match r.cac {
+                Some(c) => format!("sim: CAC {} {currency}", count(c))
+                    .trim_end()
+                    .to_string(),
+                None => "sim: CAC n/a (no wins)".to_string(),
+            });
+        }
+        None => lines.push("sim: no results yet".to_string()),
+    }
+    Card {
+        title: format!("funnel · {}", f.segment),
+        lines,
+    }
+}
+
+/// The one-line summary: "Funnel  smb 1,200→420→84 · … · referrals 0.05 · warnings 3".
+pub fn summary(acq: &Acquisition) -> String {
+    let mut parts: Vec<String> = acq
+        .funnels
+        .iter()
+        .map(|f| {
+            let q = f.leads_per_period * f.qualification_rate;
+            format!(
+                "{} {}→{}→{}",
+                f.segment,
+                count(f.leads_per_period),
+                count(q),
+                count(q * f.conversion_rate)
+            )
+        })
+        .collect();
+    parts.push(format!(
+        "referrals {} · warnings {}",
+        acq.referral_strength, acq.warning_strength
+    ));
+    format!("▌Funnel  {}", parts.join(" · "))
+}
+
+/// Draws the lane into `area` (any size: too small an area draws less, never panics).
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, size: LaneSize, th: Theme) {
+    let Some(acq) = &app.scenario.acquisition else {
+        return;
+    };
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if size == LaneSize::Compact || area.height < 3 {
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(summary(acq), th.dim()))),
+            Rect { height: 1, ..area },
+        );
+        return;
+    }
+    let period = app.scenario.period.name();
+    let res = app.sim.results.as_ref();
+    let cards = cards(acq, period, res, app.dash_sel);
+    let n = cards.len() as u16;
+    let fit = (area.width / MIN_CARD_W).clamp(1, n.max(1));
+    let card_w = area.width / fit;
+    let more = if fit < n {
+        format!(" — {fit} of {n} cards shown, widen the terminal for the rest")
+    } else {
+        String::new()
+    };
+    let who = selected(res, app.dash_sel).map_or(String::new(), |s| format!(" · sim: {}", s.name));
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(
+            format!("▌Funnel ({} segments){who}{more}", acq.funnels.len()),
+            th.dim(),
+        ))),
+        Rect { height: 1, ..area },
+    );
+    let cards_area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    for (k, card) in cards.into_iter().take(fit as usize).enumerate() {
+        let x = cards_area.x + k as u16 * card_w;
+        // The last card takes the rounding remainder.
+        let w = if k as u16 + 1 == fit {
+            cards_area.right().saturating_sub(x)
+        } else {
+            card_w
+        };
+        let rect = Rect {
+            x,
+            width: w,
+            ..cards_area
+        };
+        // Simulated figures stand out from the inputs read from the file.
+        let lines: Vec<Line> = card
+            .lines
+            .into_iter()
+            .map(|l| {
+                let style = if l.starts_with("sim:") {
+                    th.accent()
+                } else {
+                    Style::default()
+                };
+                Line::from(Span::styled(l, style))
+            })
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(th.dim())
+                    .title(Span::styled(
+                        card.title,
+                        Style::default().add_modifier(Modifier::BOLD),
+                    )),
+            ),
+            rect,
+        );
+    }
+}

@@ -136,6 +136,18 @@ fn escalation_lifecycle_matches_its_absorbing_markov_chain() {
     assert_eq!(a.reopens, 0);
     assert_eq!(a.by_stage.purchase, customers);
 
+    println!(
+        "close-out {:.5} (exact {:.5}); time to absorption {:.4} ±{:.4} (exact {:.4}); \
+         time to resolution {:.4} ±{:.4} (exact {:.4})",
+        a.close_out_rate.mean,
+        b_closed[P1],
+        a.time_to_absorption.mean,
+        a.time_to_absorption.se,
+        t[P1],
+        a.time_to_resolution.mean,
+        a.time_to_resolution.se,
+        resolution
+    );
     // Close-out probability, with the binomial SE of the exact value.
     let p = b_closed[P1];
     let se = (p * (1.0 - p) / customers as f64).sqrt();

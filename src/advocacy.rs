@@ -351,7 +351,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             push(
                 format!("{p}.days"),
                 format!(
-                    "expected a trial length between 1 day and {MAX_TRIAL_DAYS} days, found {}",
+                    "expected a trial length above 0 and at most {MAX_TRIAL_DAYS} days, found {}",
                     tr.days
                 ),
                 "the trial length in days, e.g. 90 (converted to whole periods)",

@@ -433,7 +433,11 @@ fn affine3(e: &Effects, success: bool) -> Affine {
         Shift::Up(f) => (f, 1.0 - f),
         Shift::Down(f) => (0.0, 1.0 - f),
     };
-    [one(shifts.satisfied), one(shifts.pleased), one(shifts.loyal)]
+    [
+        one(shifts.satisfied),
+        one(shifts.pleased),
+        one(shifts.loyal),
+    ]
 }
 
 /// The free trial resolved to numbers.
@@ -530,7 +534,10 @@ pub(crate) fn compile(model: &Model) -> Option<Box<AdvC>> {
         plan: StepC::new(g.probability, g.duration, g.cost_per_period, &g.effects),
         churn_multiplier: g.churn_multiplier,
         reopen: g.reopen_on_related,
-        handlers: s.touchpoints.iter().any(|t| t.trigger == Trigger::OnIncident),
+        handlers: s
+            .touchpoints
+            .iter()
+            .any(|t| t.trigger == Trigger::OnIncident),
         trial,
         stage_file: model
             .run_order
@@ -1083,8 +1090,7 @@ pub fn table_rows(r: &crate::results::RunResults, row: &mut dyn FnMut(&str, Vec<
             format!("{:.1} ±{:.1}", e.mean, e.hi - e.mean)
         }),
     );
-    if r
-        .strategies
+    if r.strategies
         .iter()
         .any(|s| s.advocacy.as_ref().is_some_and(|a| a.trial.is_some()))
     {
@@ -1187,7 +1193,8 @@ pub fn review(
             let with = r.strategies.get(on)?;
             let without = r.strategies.get(offi)?;
             let advocacy = with.advocacy.clone()?;
-            let last = |s: &crate::results::StrategyResult| s.retention.last().map_or(0.0, |p| p.mean);
+            let last =
+                |s: &crate::results::StrategyResult| s.retention.last().map_or(0.0, |p| p.mean);
             Some(StrategyReview {
                 name: with.name.clone(),
                 programme_cost_per_customer: advocacy.programme_cost_per_customer,
@@ -1200,9 +1207,7 @@ pub fn review(
                 npv_difference: r.paired_difference(offi, on, M_NPV).unwrap_or(zero),
                 retention_with: last(with),
                 retention_without: last(without),
-                retention_difference: r
-                    .paired_difference(offi, on, M_RETAINED)
-                    .unwrap_or(zero),
+                retention_difference: r.paired_difference(offi, on, M_RETAINED).unwrap_or(zero),
             })
         })
         .collect();
@@ -1251,11 +1256,7 @@ pub fn review_table(r: &Review) -> String {
             a.by_stage.purchase, a.by_stage.exception, a.by_stage.relationship
         );
         for t in &a.by_touchpoint {
-            let _ = writeln!(
-                out,
-                "    {:<24} {} ({})",
-                t.id, t.escalations, t.stage
-            );
+            let _ = writeln!(out, "    {:<24} {} ({})", t.id, t.escalations, t.stage);
         }
         let _ = writeln!(
             out,
@@ -1271,11 +1272,7 @@ pub fn review_table(r: &Review) -> String {
             "  recurrences / reopens      {} / {} ({:.3} per escalation)",
             a.recurrences, a.reopens, a.recurrence_rate
         );
-        let _ = writeln!(
-            out,
-            "  senior-management meetings {}",
-            a.senior_meetings
-        );
+        let _ = writeln!(out, "  senior-management meetings {}", a.senior_meetings);
         let _ = writeln!(
             out,
             "  periods to resolution      {}",

@@ -114,7 +114,11 @@ fn escalation_lifecycle_matches_its_absorbing_markov_chain() {
     r_closed[G3] = pg;
     q[G3][P1] = 1.0 - pg;
     let i_minus_q: Vec<Vec<f64>> = (0..n)
-        .map(|i| (0..n).map(|j| f64::from(u8::from(i == j)) - q[i][j]).collect())
+        .map(|i| {
+            (0..n)
+                .map(|j| f64::from(u8::from(i == j)) - q[i][j])
+                .collect()
+        })
         .collect();
     // b = (I − Q)⁻¹ r: probability of closing out from each state.
     let b_closed = solve(i_minus_q.clone(), r_closed.clone());
@@ -170,7 +174,9 @@ fn escalation_lifecycle_matches_its_absorbing_markov_chain() {
                 solve(i_minus_q.clone(), e)
             })
             .collect();
-        (0..n).map(|i| (0..n).map(|j| cols[j][i]).collect()).collect()
+        (0..n)
+            .map(|i| (0..n).map(|j| cols[j][i]).collect())
+            .collect()
     };
     let visits = |j: usize| {
         let mean = fundamental[P1][j];
@@ -256,7 +262,10 @@ fn trial_conversion_one_and_zero_bound_the_results() {
     let rev = r.paired_difference(0, 2, M_REVENUE).expect("sums");
     assert!(rev.lo > 0.0, "conversion 1 earns more than 0: {rev:?}");
     let inc = r.paired_difference(2, 0, M_INCIDENTS).expect("sums");
-    assert!(inc.lo > 0.0, "conversion 1 has fewer incidents than 0: {inc:?}");
+    assert!(
+        inc.lo > 0.0,
+        "conversion 1 has fewer incidents than 0: {inc:?}"
+    );
 }
 
 /// FNV-1a, 64 bits: a dependency-free fingerprint of a document.
@@ -276,7 +285,10 @@ const BENCHMARK_JSON_LEN: usize = 16_892;
 fn files_without_advocacy_give_the_same_bytes_as_before() {
     let m = load("benchmark-triad.ron");
     assert!(m.scenario.advocacy.is_none());
-    let json = report::json(&cxsim::simulate(&m, &RunSpec::all_strategies(&m, 10_001, 1)));
+    let json = report::json(&cxsim::simulate(
+        &m,
+        &RunSpec::all_strategies(&m, 10_001, 1),
+    ));
     assert!(!json.contains("\"advocacy\""));
     assert_eq!(
         (json.len(), fnv1a(json.as_bytes())),
@@ -307,8 +319,8 @@ fn advocacy_results_are_thread_independent() {
             .unwrap_or_else(|e| panic!("{e}"));
         pool.install(|| {
             let run = report::json(&cxsim::simulate(&m, &spec));
-            let review = cxsim::advocacy::review(&m, &[0, 1], 10_001, 17, &|_, _| {})
-                .expect("review");
+            let review =
+                cxsim::advocacy::review(&m, &[0, 1], 10_001, 17, &|_, _| {}).expect("review");
             (run, cxsim::advocacy::review_json(&review))
         })
     };
@@ -329,7 +341,10 @@ fn a_programme_without_effect_retains_exactly_nothing() {
     let text = chain_scenario(24, tail)
         .replace("Fixed(0.0)", "Beta(alpha: 1.0, beta: 9.0)")
         .replace("quality: 0.0, on_failure", "quality: 0.8, on_failure")
-        .replace("quality: 0.0),", "quality: 0.6, effects: (failure: (pleased: Down(0.3)))),")
+        .replace(
+            "quality: 0.0),",
+            "quality: 0.6, effects: (failure: (pleased: Down(0.3)))),",
+        )
         .replace(", at_most: 1", "");
     let m = model(&text);
     let review = cxsim::advocacy::review(&m, &[0], 20_000, 9, &|_, _| {}).expect("review");

@@ -628,9 +628,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         // Advocacy: whether the mitigating service is on, and which incidents' handling failed.
         let mut service_on = false;
         let mut failed_handling = 0u64;
-        if ADV
-            && let (Some(e), Some(a), Some(aa)) = (esc.as_mut(), adv, advocacy.as_mut())
-        {
+        if ADV && let (Some(e), Some(a), Some(aa)) = (esc.as_mut(), adv, advocacy.as_mut()) {
             service_on = e.start_period(a, aa);
         }
         // The most harmful failure of this period: harm and touchpoint position in run order.
@@ -721,9 +719,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             }
         }
         let mut in_plan = false;
-        if ADV
-            && let (Some(e), Some(a), Some(aa)) = (esc.as_mut(), adv, advocacy.as_mut())
-        {
+        if ADV && let (Some(e), Some(a), Some(aa)) = (esc.as_mut(), adv, advocacy.as_mut()) {
             in_plan = e.in_plan();
             aa.plan_periods += u64::from(in_plan);
             period_cost += e.end_period(

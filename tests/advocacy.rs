@@ -64,8 +64,9 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
         for row in 0..n {
             if row != col {
                 let f = a[row][col] / p;
-                for k in col..n {
-                    a[row][k] -= f * a[col][k];
+                let pivot_row = a[col].clone();
+                for (x, y) in a[row].iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= f * y;
                 }
                 b[row] -= f * b[col];
             }

@@ -367,3 +367,41 @@ fn review_refuses_a_scenario_without_a_programme() {
     let e = cxsim::advocacy::review(&m, &[0], 100, 1, &|_, _| {}).expect_err("no programme");
     assert!(e.contains("no advocacy section"), "{e}");
 }
+
+#[test]
+fn review_command_writes_table_json_and_csv_and_refuses_files_without_a_programme() {
+    let cxsim = || {
+        let mut c = assert_cmd::Command::cargo_bin("cxsim").expect("the cxsim binary is built");
+        c.current_dir(env!("CARGO_MANIFEST_DIR"));
+        c
+    };
+    let file = "scenarios/advocacy-enterprise.ron";
+    let json = cxsim()
+        .args(["review", file, "-n", "3000", "-f", "json", "-q"])
+        .output()
+        .expect("runs");
+    assert_eq!(json.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&json.stdout);
+    assert!(text.contains("\"schema\": \"cxsim.review/1\""), "{text}");
+    assert!(text.contains("\"retained_revenue_per_customer\""));
+    let table = cxsim()
+        .args(["review", file, "-n", "3000", "--strategy", "baseline"])
+        .output()
+        .expect("runs");
+    assert_eq!(table.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("revenue retained"), "{text}");
+    assert!(!text.contains("exception-first"));
+    let csv = cxsim()
+        .args(["review", file, "-n", "3000", "-f", "csv"])
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&csv.stdout).lines().count(), 3);
+    let refused = cxsim()
+        .args(["review", "scenarios/benchmark-triad.ron", "-n", "100"])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(refused.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no advocacy section"));
+}

@@ -405,3 +405,26 @@ fn review_command_writes_table_json_and_csv_and_refuses_files_without_a_programm
     assert!(refused.stdout.is_empty());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no advocacy section"));
 }
+
+#[test]
+fn dashboard_panel_lists_the_selected_strategys_escalations() {
+    let m = load("advocacy-enterprise.ron");
+    let r = common::run(&m, 3000, 1);
+    let lines = cxsim::tui::advocacy_panel::lines(&r, 1);
+    let keys: Vec<&str> = lines.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "escalations",
+            "closed out",
+            "recur · reopen",
+            "to resolution",
+            "programme cost",
+            "free trials",
+            "churn in plans"
+        ]
+    );
+    assert!(lines.len() as u16 + 2 <= cxsim::tui::advocacy_panel::HEIGHT);
+    let plain = load("benchmark-triad.ron");
+    assert!(cxsim::tui::advocacy_panel::lines(&common::run(&plain, 500, 1), 0).is_empty());
+}

@@ -5,6 +5,7 @@
 //! reports ([`report`]) or the terminal app.
 
 pub mod acquisition;
+pub mod advocacy;
 pub mod analysis;
 pub mod chart;
 pub mod check;

@@ -213,6 +213,10 @@ pub fn table(r: &RunResults) -> String {
         header(&mut out, "Organisation");
         crate::org::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
     }
+    if r.strategies.iter().any(|s| s.advocacy.is_some()) {
+        header(&mut out, "Advocacy (escalations)");
+        crate::advocacy::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
+    }
     out.push_str(&crate::acquisition::table_lines(r, label_w, col_w));
     out
 }

@@ -134,6 +134,9 @@ pub struct StrategyResult {
     /// The organisation behind the journey (only for scenarios that use it; see `crate::org`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation: Option<crate::org::OrgResult>,
+    /// Escalations and the advocacy programme (only for scenarios with `advocacy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advocacy: Option<crate::advocacy::AdvocacyResult>,
 }
 
 impl StrategyResult {
@@ -289,6 +292,7 @@ impl RunResults {
                     touchpoints,
                     customer_periods: sa.customer_periods,
                     organisation: crate::org::strategy_result(model, si, sa, n),
+                    advocacy: crate::advocacy::strategy_result(model, sa.advocacy.as_ref(), n),
                 }
             })
             .collect();

@@ -45,6 +45,9 @@ pub struct Scenario {
     /// The acquisition leg (funnels, word of mouth); absent = the closed cohort.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquisition: Option<crate::acquisition::Acquisition>,
+    /// The Customer Advocacy Framework (escalation lifecycle); see `crate::advocacy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advocacy: Option<crate::advocacy::Advocacy>,
 }
 
 fn default_currency() -> String {

@@ -23,6 +23,7 @@ pub mod compare;
 pub mod diagnose;
 pub mod optimize;
 pub mod output;
+pub mod review;
 pub mod sensitivity;
 
 /// Documented exit codes.
@@ -87,6 +88,9 @@ pub enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// One-at-a-time sensitivity of a metric to each touchpoint and key parameter (tornado).
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Internal management review of the advocacy programme: escalations, resolution, trials,
+    /// cost and the revenue retained against the programme switched off (paired).
+    Review(review::ReviewArgs),
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +195,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Merge(args)) => merge::cmd_merge(&args),
         Some(Command::Check(args)) => check::cmd_check(&args),
         Some(Command::Diff(args)) => diff::cmd_diff(&args),
+        Some(Command::Review(args)) => review::cmd_review(&args),
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             cmd_edit(cli.file.as_deref())
         }

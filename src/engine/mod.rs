@@ -102,6 +102,9 @@ pub struct StrategyAcc {
     pub tp_lost: Vec<f64>,
     #[serde(default)]
     pub tp_lost_sq: Vec<f64>,
+    /// Escalations (crate::advocacy); None for arms without an advocacy programme.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advocacy: Option<crate::advocacy::AdvAcc>,
 }
 
 impl StrategyAcc {
@@ -122,6 +125,7 @@ impl StrategyAcc {
             cause_lost_sq: [0.0; CAUSES],
             tp_lost: vec![0.0; n_tp],
             tp_lost_sq: vec![0.0; n_tp],
+            advocacy: None,
         }
     }
 
@@ -144,6 +148,11 @@ impl StrategyAcc {
         add_f64(&mut self.cause_lost_sq, &o.cause_lost_sq);
         add_f64(&mut self.tp_lost, &o.tp_lost);
         add_f64(&mut self.tp_lost_sq, &o.tp_lost_sq);
+        match (&mut self.advocacy, &o.advocacy) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, Some(b)) => self.advocacy = Some(b.clone()),
+            _ => {}
+        }
         self.customer_periods += o.customer_periods;
     }
 }
@@ -344,7 +353,13 @@ impl Engine {
     fn new_acc(&self) -> Acc {
         let c = &self.compiled;
         let n_tp: Vec<usize> = c.arms.iter().map(|a| a.n_touchpoints).collect();
-        Acc::for_arms(c.horizon, &n_tp)
+        let mut acc = Acc::for_arms(c.horizon, &n_tp);
+        for (sa, arm) in acc.strategies.iter_mut().zip(&c.arms) {
+            if arm.adv.is_some() {
+                sa.advocacy = Some(crate::advocacy::AdvAcc::new(arm.n_touchpoints));
+            }
+        }
+        acc
     }
 
     pub fn spec(&self) -> &RunSpec {
@@ -457,11 +472,16 @@ impl Engine {
                 starts.push(start.clone());
                 // The organisation kernel (per-period qualities, recoveries) only when needed,
                 // so the plain model's loop is unchanged.
-                let sim = match (st.any_after, st.org()) {
-                    (true, false) => simulate_customer::<true, false>,
-                    (false, false) => simulate_customer::<false, false>,
-                    (true, true) => simulate_customer::<true, true>,
-                    (false, true) => simulate_customer::<false, true>,
+                // The advocacy kernel likewise only for arms with a programme.
+                let sim = match (st.any_after, st.org(), st.adv.is_some()) {
+                    (true, false, false) => simulate_customer::<true, false, false>,
+                    (false, false, false) => simulate_customer::<false, false, false>,
+                    (true, true, false) => simulate_customer::<true, true, false>,
+                    (false, true, false) => simulate_customer::<false, true, false>,
+                    (true, false, true) => simulate_customer::<true, false, true>,
+                    (false, false, true) => simulate_customer::<false, false, true>,
+                    (true, true, true) => simulate_customer::<true, true, true>,
+                    (false, true, true) => simulate_customer::<false, true, true>,
                 };
                 let v = sim(
                     c.horizon,
@@ -502,6 +522,8 @@ struct CustomerStart {
     rng: CustomerRng,
     segment: usize,
     theta: f64,
+    /// (master seed, customer index): the advocacy kernel derives its own stream from them.
+    key: (u64, u64),
 }
 
 impl CustomerStart {
@@ -523,6 +545,7 @@ impl CustomerStart {
             rng,
             segment,
             theta,
+            key: (seed, idx),
         }
     }
 }
@@ -536,7 +559,7 @@ const NO_HARM: f64 = -1e300;
 /// are walked with zipped iterators so the per-period arrays need no bounds checks. Kept out of
 /// line so its loop gets the registers to itself.
 #[inline(never)]
-fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
+fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     horizon: usize,
     st: &ArmC,
     start: CustomerStart,
@@ -548,6 +571,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
         mut rng,
         segment,
         theta,
+        key,
     } = start;
     let seg = &st.segments[segment];
     // h = θ·exp(−x) with x = w·s ≥ 0, and exp(x) ≥ 1 + x + x²/2, so a draw d with
@@ -568,8 +592,17 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
         tp_runs,
         tp_failures,
         tp_recovered,
+        advocacy,
         ..
     } = acc;
+    // The advocacy programme (crate::advocacy): a state machine per customer with its own
+    // stream, advanced once per period. Absent (and compiled out) in the plain kernel.
+    let adv = if ADV { st.adv.as_deref() } else { None };
+    let mut esc = match (adv, advocacy.as_ref()) {
+        (Some(_), Some(_)) => Some(crate::advocacy::Escalation::new(key.0, key.1)),
+        _ => None,
+    };
+    let mut adv_openers = [0u16; 64];
     let n_tps = st.tps.len();
 
     let mut revenue = 0.0;
@@ -592,6 +625,12 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
         }
         let mut period_incidents = 0u32;
         let mut period_cost = 0.0;
+        // Advocacy: whether the mitigating service is on, and which incidents' handling failed.
+        let mut service_on = false;
+        let mut failed_handling = 0u64;
+        if ADV && let (Some(e), Some(a), Some(aa)) = (esc.as_mut(), adv, advocacy.as_mut()) {
+            service_on = e.start_period(a, aa);
+        }
         // The most harmful failure of this period: harm and touchpoint position in run order.
         // Bookkeeping below is branch-free: outcomes are coin flips the CPU cannot predict.
         let mut worst_harm = NO_HARM;
@@ -607,13 +646,21 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
                     n
                 }
             };
+            let total = n;
             while n > 0 {
                 n -= 1;
-                let quality_thr = if ORG && !st.org_quality.is_empty() {
+                let mut quality_thr = if ORG && !st.org_quality.is_empty() {
                     st.org_quality[t0 * n_tps + k]
                 } else {
                     tp.quality_thr
                 };
+                if ADV
+                    && service_on
+                    && let Some(tr) = adv.and_then(|a| a.trial.as_ref())
+                    && tr.mitigated[k]
+                {
+                    quality_thr = crate::advocacy::mitigated_threshold(quality_thr, tr.keep);
+                }
                 let ok = rng.hit(quality_thr);
                 let mut failed = !ok;
                 period_cost += tp.cost;
@@ -648,6 +695,14 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
                 worst_harm = worst_harm.max(candidate);
                 s = next;
                 tp_failures[tp.file_index] += u64::from(!ok);
+                if ADV && failed {
+                    if tp.opens_incident {
+                        adv_openers[period_incidents.min(63) as usize] = k as u16;
+                    }
+                    if tp.kind == TriggerKind::OnIncident {
+                        failed_handling |= 1u64 << (total - 1 - n).min(63);
+                    }
+                }
                 period_incidents += u32::from(failed & tp.opens_incident);
                 if ANY_AFTER {
                     counts[k][usize::from(failed)] += 1;
@@ -663,6 +718,21 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
                 }
             }
         }
+        let mut in_plan = false;
+        if ADV && let (Some(e), Some(a), Some(aa)) = (esc.as_mut(), adv, advocacy.as_mut()) {
+            in_plan = e.in_plan();
+            aa.plan_periods += u64::from(in_plan);
+            period_cost += e.end_period(
+                a,
+                t0 as u32 + 1,
+                segment,
+                period_incidents,
+                &adv_openers,
+                failed_handling,
+                &mut s,
+                aa,
+            );
+        }
         incidents += period_incidents;
         *hist_t = (worst_harm, worst_k);
         service_cost += period_cost;
@@ -670,15 +740,29 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
 
         let draw = rng.next32();
         let x = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
+        // A get-well plan has its own churn risk: θ times the plan's multiplier.
+        let (theta, theta_bound) = match adv {
+            Some(a) if ADV && in_plan => {
+                let th = theta * a.churn_multiplier;
+                (th, th * rng::SCALE32 * (1.0 + 1e-12))
+            }
+            _ => (theta, theta_bound),
+        };
         if (draw as f64) * (1.0 + x + 0.5 * x * x) < theta_bound {
             // libm's exp, not the platform's: identical bits on every machine and libc.
             let h = theta * libm::exp(-x);
             if (draw as f64) < h * rng::SCALE32 {
                 churned_at = t0 + 1;
+                if ADV && let Some(aa) = advocacy.as_mut() {
+                    aa.plan_churners += u64::from(in_plan);
+                }
                 break;
             }
         }
-        let r = seg.value + seg.value_uplift * s[2];
+        let mut r = seg.value + seg.value_uplift * s[2];
+        if ADV && let (Some(e), Some(a)) = (esc.as_mut(), adv) {
+            r += e.service_revenue(a);
+        }
         revenue += r;
         disc_revenue += r * d;
         *rev_t += r;
@@ -687,6 +771,10 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool>(
         triad_t[2] += s[2];
     }
 
+    if ADV && let (Some(e), Some(aa)) = (esc.as_ref(), advocacy.as_mut()) {
+        e.finish(aa);
+        escalations += e.count;
+    }
     let lifetime = if churned_at > 0 { churned_at } else { horizon };
     acc.customer_periods += lifetime as u64;
     if churned_at > 0 {

@@ -11,6 +11,7 @@
 //! every exit path, SIGTERM/SIGHUP write unsaved work to a recovery file.
 
 pub mod acquisition;
+pub mod advocacy_panel;
 pub mod analysis;
 pub mod app;
 pub mod background;

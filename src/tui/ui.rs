@@ -1024,6 +1024,20 @@ fn draw_dashboard(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
         .split(top[1]);
         draw_triad(frame, app, res, right[0], th);
         super::acquisition::draw(frame, res, app.dash_sel, right[1], th.accent());
+    } else if res
+        .strategies
+        .get(app.dash_sel)
+        .is_some_and(|s| s.advocacy.is_some())
+        && top[1].height >= super::advocacy_panel::HEIGHT + 6
+    {
+        // The advocacy programme (issue 6) under the triad chart.
+        let right = Layout::vertical([
+            Constraint::Min(6),
+            Constraint::Length(super::advocacy_panel::HEIGHT),
+        ])
+        .split(top[1]);
+        draw_triad(frame, app, res, right[0], th);
+        super::advocacy_panel::draw(frame, res, app.dash_sel, right[1], th.accent());
     } else if let Some((s, o)) = org {
         // The organisation panel (issue 7) shares the right column with the triad when the
         // selected strategy has organisation results.

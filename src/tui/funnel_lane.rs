@@ -224,6 +224,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, size: LaneSize, th: Theme)
     let period = app.scenario.period.name();
     let res = app.sim.results.as_ref();
     let cards = cards(acq, period, res, app.dash_sel);
+    let who = selected(res, app.dash_sel).map_or(String::new(), |s| format!(" · sim: {}", s.name));
+    let header = format!("▌Funnel ({} segments){who}", acq.funnels.len());
+    draw_cards(frame, area, header, cards, th);
+}
+
+/// Draws a lane of cards under a one-line header: as many cards of at least `MIN_CARD_W`
+/// columns as fit, the header saying how many are hidden. Lines starting with "sim:" (simulated
+/// figures) stand out from the inputs read from the file. Shared by the funnel and escalation
+/// lanes.
+pub fn draw_cards(frame: &mut Frame, area: Rect, header: String, cards: Vec<Card>, th: Theme) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
     let n = cards.len() as u16;
     let fit = (area.width / MIN_CARD_W).clamp(1, n.max(1));
     let card_w = area.width / fit;
@@ -232,10 +245,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, size: LaneSize, th: Theme)
     } else {
         String::new()
     };
-    let who = selected(res, app.dash_sel).map_or(String::new(), |s| format!(" · sim: {}", s.name));
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(
-            format!("▌Funnel ({} segments){who}{more}", acq.funnels.len()),
+            format!("{header}{more}"),
             th.dim(),
         ))),
         Rect { height: 1, ..area },

@@ -466,6 +466,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     // The organisation behind the journey (crate::org).
     c.problems.extend(crate::org::validate(s));
     c.problems.extend(crate::acquisition::validate(s));
+    c.problems.extend(crate::accounts::validate(s));
 
     if c.problems.is_empty() {
         Ok(Model {

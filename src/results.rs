@@ -134,6 +134,9 @@ pub struct StrategyResult {
     /// The organisation behind the journey (only for scenarios that use it; see `crate::org`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation: Option<crate::org::OrgResult>,
+    /// Accounts and contacts (only for scenarios with accounts; docs/model.md §12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<crate::accounts::AccountsResult>,
 }
 
 impl StrategyResult {
@@ -289,6 +292,7 @@ impl RunResults {
                     touchpoints,
                     customer_periods: sa.customer_periods,
                     organisation: crate::org::strategy_result(model, si, sa, n),
+                    accounts: crate::accounts::strategy_result(model, sa),
                 }
             })
             .collect();

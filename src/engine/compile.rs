@@ -79,6 +79,8 @@ pub(crate) struct ArmC {
     /// and recoveries per run position (empty when no touchpoint has one).
     pub org_quality: Vec<u64>,
     pub org_recovery: Vec<Option<RecoveryC>>,
+    /// Accounts and contacts (docs/model.md §12); `None` keeps the plain kernel alone.
+    pub accounts: Option<crate::engine::account::AccountsC>,
 }
 
 /// A compiled `Recovery`: threshold of its probability, its cost, its effects.
@@ -333,6 +335,7 @@ impl ArmC {
             n_touchpoints: s.touchpoints.len(),
             org_quality,
             org_recovery,
+            accounts: crate::engine::account::AccountsC::new(model),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The Monte Carlo engine: compiled model → per-customer kernel → per-unit accumulators,
 //! merged in unit order so the result is the same bytes at any thread count.
 
+pub mod account;
 pub mod beta;
 pub mod compile;
 pub mod reduce;
@@ -102,6 +103,9 @@ pub struct StrategyAcc {
     pub tp_lost: Vec<f64>,
     #[serde(default)]
     pub tp_lost_sq: Vec<f64>,
+    /// Sums over accounts (docs/model.md §12); absent when no segment has accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<account::AccountAcc>,
 }
 
 impl StrategyAcc {
@@ -122,6 +126,7 @@ impl StrategyAcc {
             cause_lost_sq: [0.0; CAUSES],
             tp_lost: vec![0.0; n_tp],
             tp_lost_sq: vec![0.0; n_tp],
+            accounts: None,
         }
     }
 
@@ -145,6 +150,11 @@ impl StrategyAcc {
         add_f64(&mut self.tp_lost, &o.tp_lost);
         add_f64(&mut self.tp_lost_sq, &o.tp_lost_sq);
         self.customer_periods += o.customer_periods;
+        match (&mut self.accounts, &o.accounts) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, Some(b)) => self.accounts = Some(b.clone()),
+            _ => {}
+        }
     }
 }
 
@@ -213,6 +223,11 @@ impl Acc {
                     && a.tp_recovered.len() == b.tp_recovered.len()
                     && a.tp_lost.len() == b.tp_lost.len()
                     && a.tp_lost_sq.len() == b.tp_lost_sq.len()
+                    && match (&a.accounts, &b.accounts) {
+                        (None, None) => true,
+                        (Some(x), Some(y)) => x.same_shape(y),
+                        _ => false,
+                    }
             })
     }
 
@@ -344,7 +359,13 @@ impl Engine {
     fn new_acc(&self) -> Acc {
         let c = &self.compiled;
         let n_tp: Vec<usize> = c.arms.iter().map(|a| a.n_touchpoints).collect();
-        Acc::for_arms(c.horizon, &n_tp)
+        let mut acc = Acc::for_arms(c.horizon, &n_tp);
+        for (sa, arm) in acc.strategies.iter_mut().zip(&c.arms) {
+            if let Some(ac) = &arm.accounts {
+                sa.accounts = Some(account::AccountAcc::new(c.horizon, ac.n_roles));
+            }
+        }
+        acc
     }
 
     pub fn spec(&self) -> &RunSpec {
@@ -463,14 +484,32 @@ impl Engine {
                     (true, true) => simulate_customer::<true, true>,
                     (false, true) => simulate_customer::<false, true>,
                 };
-                let v = sim(
-                    c.horizon,
-                    st,
-                    start,
-                    &mut acc.strategies[si],
-                    &mut counts,
-                    &mut history,
-                );
+                // Accounts (docs/model.md §12) have their own kernel, for their segments only.
+                let account = st
+                    .accounts
+                    .as_ref()
+                    .and_then(|a| a.segments.get(start.segment))
+                    .and_then(Option::as_ref);
+                let v = match account {
+                    None => sim(
+                        c.horizon,
+                        st,
+                        start,
+                        &mut acc.strategies[si],
+                        &mut counts,
+                        &mut history,
+                    ),
+                    Some(ac) => account::simulate_account(
+                        c.horizon,
+                        st,
+                        ac,
+                        start,
+                        rng::customer_seed(self.spec.seed, idx),
+                        &mut acc.strategies[si],
+                        &mut counts,
+                        &mut history,
+                    ),
+                };
                 let sa = &mut acc.strategies[si];
                 for ((sum, sq), x) in sa.metric_sum.iter_mut().zip(&mut sa.metric_sq).zip(v) {
                     *sum += x;

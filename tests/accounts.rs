@@ -254,7 +254,7 @@ fn contacts_per_account_follow_the_role_probabilities() {
 /// comes from iterating the distribution of k (binomial thinning per period) and the renewal.
 #[test]
 fn health_rules_match_the_exact_markov_chain_of_independent_contacts() {
-    let (theta, q, w, n, h, k_every) = (0.3, 0.9, 2.0, 3usize, 12usize, 2usize);
+    let (theta, q, w, n, h, k_every): (f64, f64, f64, usize, usize, usize) = (0.3, 0.9, 2.0, 3, 12, 2);
     let breaks = r#"Touchpoint(id: "incident", name: "Incident", stage: Exception,
         trigger: EveryPeriod, quality: 0.9, effects: (failure: (loyal: Down(1.0))))"#;
     let contacts = format!(r#"(role: "user", count: {n})"#);

@@ -358,6 +358,14 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
     }
     out.push('\n');
     let mut row = |label: &str, cell: &dyn Fn(&AccountsResult) -> String| {
+        // Long role labels are cut so the columns stay aligned with the rest of the table.
+        let label: String = if label.chars().count() > label_w {
+            let mut cut: String = label.chars().take(label_w.saturating_sub(1)).collect();
+            cut.push('…');
+            cut
+        } else {
+            label.to_string()
+        };
         let _ = write!(out, "{label:<label_w$}");
         for s in &r.strategies {
             let c = s.accounts.as_ref().map_or("n/a".to_string(), cell);

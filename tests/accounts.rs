@@ -365,3 +365,49 @@ fn shipped_scenario_table_has_the_accounts_section() {
     assert!(table.contains("Accounts (95% interval)"), "{table}");
     assert!(table.contains("mid-market/champion"), "{table}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Shards: the parts of a sharded run merge to the bytes of the single run.
+
+#[test]
+fn sharded_accounts_runs_merge_to_the_single_run() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = "scenarios/b2b-saas-whole-customer.ron";
+    let cxsim = || {
+        let mut c = Command::cargo_bin("cxsim").expect("the cxsim binary is built");
+        c.current_dir(env!("CARGO_MANIFEST_DIR"));
+        c
+    };
+    let out = |args: &[&str]| -> Vec<u8> {
+        let o = cxsim().args(args).output().expect("cxsim runs");
+        assert!(
+            o.status.success(),
+            "cxsim {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o.stdout
+    };
+    for format in ["json", "table"] {
+        let single = out(&["run", scenario, "-n", "13000", "-s", "5", "-f", format]);
+        assert!(String::from_utf8_lossy(&single).contains("ccounts"));
+        let parts: Vec<String> = (1..=3)
+            .map(|k| {
+                let p = dir.path().join(format!("{format}-{k}.json"));
+                let p = p.to_str().expect("UTF-8 path").to_string();
+                let shard = format!("{k}/3");
+                out(&[
+                    "run", scenario, "-n", "13000", "-s", "5", "--shard", &shard, "--out", &p,
+                    "-q",
+                ]);
+                p
+            })
+            .collect();
+        let mut args = vec!["merge", "--format", format];
+        args.extend(parts.iter().map(String::as_str));
+        assert!(
+            out(&args) == single,
+            "{format}: merged output differs from the single run"
+        );
+    }
+}

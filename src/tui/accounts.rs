@@ -29,12 +29,11 @@ pub fn lines(res: &RunResults, sel: usize) -> Vec<(String, String)> {
     let cur = &res.currency;
     let kept = a.retention.last().map_or("n/a".to_string(), |p| {
         format!(
-            "{:.1}% [{:.1}, {:.1}] after {} {}s",
+            "{:.1}% [{:.1}, {:.1}] after {}",
             100.0 * p.mean,
             100.0 * p.lo,
             100.0 * p.hi,
-            p.period,
-            res.period
+            p.period
         )
     });
     let pm = |e: crate::results::Estimate| format!("{:.0} ±{:.0} {cur}", e.mean, e.hi - e.mean);
@@ -78,7 +77,7 @@ pub fn draw(frame: &mut Frame, res: &RunResults, sel: usize, area: Rect, label: 
         .map_or(String::new(), |s| s.name.clone());
     let text: Vec<Line> = lines(res, sel)
         .into_iter()
-        .map(|(k, v)| Line::from(vec![Span::styled(format!(" {k:<15}"), label), Span::raw(v)]))
+        .map(|(k, v)| Line::from(vec![Span::styled(format!(" {k:<16}"), label), Span::raw(v)]))
         .collect();
     frame.render_widget(
         Paragraph::new(text).block(

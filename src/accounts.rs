@@ -321,7 +321,13 @@ pub fn strategy_result(
                     }
                 })
                 .collect();
-            let share = |k: u64| if lost == 0 { 0.0 } else { k as f64 / lost as f64 };
+            let share = |k: u64| {
+                if lost == 0 {
+                    0.0
+                } else {
+                    k as f64 / lost as f64
+                }
+            };
             roles.push(RoleResult {
                 segment: seg.id.clone(),
                 role: c.role.clone(),
@@ -379,18 +385,23 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
         periods.push(r.horizon as usize);
     }
     for t in periods {
-        row(&format!("  kept after {} {t}", r.period), &|a: &AccountsResult| {
-            a.retention.get(t).map_or("n/a".to_string(), |p| {
-                format!(
-                    "{:.1}% [{:.1}, {:.1}]",
-                    p.mean * 100.0,
-                    p.lo * 100.0,
-                    p.hi * 100.0
-                )
-            })
-        });
+        row(
+            &format!("  kept after {} {t}", r.period),
+            &|a: &AccountsResult| {
+                a.retention.get(t).map_or("n/a".to_string(), |p| {
+                    format!(
+                        "{:.1}% [{:.1}, {:.1}]",
+                        p.mean * 100.0,
+                        p.lo * 100.0,
+                        p.hi * 100.0
+                    )
+                })
+            },
+        );
     }
-    row("  accounts simulated", &|a: &AccountsResult| a.accounts.to_string());
+    row("  accounts simulated", &|a: &AccountsResult| {
+        a.accounts.to_string()
+    });
     row("  contacts per account", &|a: &AccountsResult| {
         format!("{:.2}", a.contacts_per_account)
     });
@@ -415,7 +426,9 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
         })
         .unwrap_or_default();
     if !roles.is_empty() {
-        row("  weakest at loss, by role", &|_: &AccountsResult| String::new());
+        row("  weakest at loss, by role", &|_: &AccountsResult| {
+            String::new()
+        });
         for (label, i) in &roles {
             row(&format!("    {label}"), &|a: &AccountsResult| {
                 a.roles.get(*i).map_or("n/a".to_string(), |x| {
@@ -423,15 +436,19 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
                 })
             });
         }
-        row("  contacts per lost account", &|_: &AccountsResult| String::new());
+        row("  contacts per lost account", &|_: &AccountsResult| {
+            String::new()
+        });
         for (label, i) in &roles {
             row(&format!("    {label}"), &|a: &AccountsResult| {
-                a.roles.get(*i).map_or("n/a".to_string(), |x| {
-                    format!("{:.2}", x.per_lost_account)
-                })
+                a.roles
+                    .get(*i)
+                    .map_or("n/a".to_string(), |x| format!("{:.2}", x.per_lost_account))
             });
         }
-        row("  final sat/pleased/loyal", &|_: &AccountsResult| String::new());
+        row("  final sat/pleased/loyal", &|_: &AccountsResult| {
+            String::new()
+        });
         for (label, i) in &roles {
             row(&format!("    {label}"), &|a: &AccountsResult| {
                 a.roles

@@ -220,7 +220,8 @@ fn renewals_every_k_periods_give_geometric_survival_in_renewals() {
 /// Var[N] = E[X²] + P(X = 0) − E[N]² = 3 + 0.125 − 1.625².
 #[test]
 fn contacts_per_account_follow_the_role_probabilities() {
-    let contacts = r#"(role: "decision maker", probability: 0.5), (role: "user", count: 2, probability: 0.5)"#;
+    let contacts =
+        r#"(role: "decision maker", probability: 0.5), (role: "user", count: 2, probability: 0.5)"#;
     let text = account_scenario(3, 0.1, contacts, "Mean", 1, INERT, 0.0);
     let r = run(&model(&text), N, 5);
     let a = r.strategies[0].accounts.as_ref().expect("accounts");
@@ -233,10 +234,7 @@ fn contacts_per_account_follow_the_role_probabilities() {
         a.contacts_per_account
     );
     // Per role: decision makers 0.5 + 0.125 (the fallback), users 2 · 0.5.
-    for (role, exact, var) in [
-        ("decision maker", 0.625, 0.625 * 0.375),
-        ("user", 1.0, 0.5),
-    ] {
+    for (role, exact, var) in [("decision maker", 0.625, 0.625 * 0.375), ("user", 1.0, 0.5)] {
         let x = a.roles.iter().find(|x| x.role == role).expect("role");
         let se = (var / a.accounts as f64).sqrt();
         assert!(
@@ -254,7 +252,8 @@ fn contacts_per_account_follow_the_role_probabilities() {
 /// comes from iterating the distribution of k (binomial thinning per period) and the renewal.
 #[test]
 fn health_rules_match_the_exact_markov_chain_of_independent_contacts() {
-    let (theta, q, w, n, h, k_every): (f64, f64, f64, usize, usize, usize) = (0.3, 0.9, 2.0, 3, 12, 2);
+    let (theta, q, w, n, h, k_every): (f64, f64, f64, usize, usize, usize) =
+        (0.3, 0.9, 2.0, 3, 12, 2);
     let breaks = r#"Touchpoint(id: "incident", name: "Incident", stage: Exception,
         trigger: EveryPeriod, quality: 0.9, effects: (failure: (loyal: Down(1.0))))"#;
     let contacts = format!(r#"(role: "user", count: {n})"#);
@@ -262,7 +261,15 @@ fn health_rules_match_the_exact_markov_chain_of_independent_contacts() {
         (0..b).fold(1.0, |acc, i| acc * (a - i) as f64 / (i + 1) as f64)
     };
     for (health, lambda) in [("Mean", 0.0), ("Weakest", 1.0), ("Mix(0.4)", 0.4)] {
-        let text = account_scenario(h as u32, theta, &contacts, health, k_every as u32, breaks, w);
+        let text = account_scenario(
+            h as u32,
+            theta,
+            &contacts,
+            health,
+            k_every as u32,
+            breaks,
+            w,
+        );
         let r = run(&model(&text), N, 33);
         // p[k] = P(alive and k contacts still loyal), after period t.
         let mut p = vec![0.0; n + 1];
@@ -326,7 +333,13 @@ fn weakest_keeps_fewer_accounts_than_mix_than_mean() {
         let a = r.strategies[i].accounts.as_ref().expect("accounts");
         a.retention.last().map_or(0.0, |p| p.mean)
     };
-    assert!(kept(0) <= kept(1) && kept(1) <= kept(2), "{} {} {}", kept(0), kept(1), kept(2));
+    assert!(
+        kept(0) <= kept(1) && kept(1) <= kept(2),
+        "{} {} {}",
+        kept(0),
+        kept(1),
+        kept(2)
+    );
     for (a, b) in [(0, 1), (1, 2)] {
         let d = r
             .paired_difference(a, b, M_RETAINED)
@@ -397,8 +410,7 @@ fn sharded_accounts_runs_merge_to_the_single_run() {
                 let p = p.to_str().expect("UTF-8 path").to_string();
                 let shard = format!("{k}/3");
                 out(&[
-                    "run", scenario, "-n", "13000", "-s", "5", "--shard", &shard, "--out", &p,
-                    "-q",
+                    "run", scenario, "-n", "13000", "-s", "5", "--shard", &shard, "--out", &p, "-q",
                 ]);
                 p
             })

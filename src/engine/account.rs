@@ -384,7 +384,8 @@ pub(super) fn simulate_account(
     acc.customer_periods += lifetime as u64;
     if churned_at > 0 {
         acc.churned_at[churned_at] += 1;
-        let lost = (seg.value + seg.value_uplift * loyal_at_churn) * (horizon + 1 - churned_at) as f64;
+        let lost =
+            (seg.value + seg.value_uplift * loyal_at_churn) * (horizon + 1 - churned_at) as f64;
         attribute(
             st,
             acc,

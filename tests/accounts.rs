@@ -278,8 +278,8 @@ fn health_rules_match_the_exact_markov_chain_of_independent_contacts() {
         for t in 1..=h {
             let mut next = vec![0.0; n + 1];
             for (k, &pk) in p.iter().enumerate() {
-                for j in 0..=k {
-                    next[j] += pk * binom(k, j) * q.powi(j as i32) * (1.0 - q).powi((k - j) as i32);
+                for (j, nj) in next.iter_mut().enumerate().take(k + 1) {
+                    *nj += pk * binom(k, j) * q.powi(j as i32) * (1.0 - q).powi((k - j) as i32);
                 }
             }
             if t % k_every == 0 {

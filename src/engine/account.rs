@@ -238,8 +238,8 @@ pub(super) fn simulate_account(
     let account_states = |contacts: &[Contact]| -> [f64; 3] {
         let mut m = [0.0; 3];
         for c in contacts {
-            for k in 0..3 {
-                m[k] += c.weight * c.s[k];
+            for (mk, sk) in m.iter_mut().zip(c.s) {
+                *mk += c.weight * sk;
             }
         }
         [m[0] / weight_sum, m[1] / weight_sum, m[2] / weight_sum]

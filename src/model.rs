@@ -467,6 +467,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     c.problems.extend(crate::org::validate(s));
     c.problems.extend(crate::acquisition::validate(s));
     c.problems.extend(crate::advocacy::validate(s));
+    c.problems.extend(crate::accounts::validate(s));
 
     if c.problems.is_empty() {
         Ok(Model {

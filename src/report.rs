@@ -218,6 +218,7 @@ pub fn table(r: &RunResults) -> String {
         crate::advocacy::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
     }
     out.push_str(&crate::acquisition::table_lines(r, label_w, col_w));
+    out.push_str(&crate::accounts::table_lines(r, label_w, col_w));
     out
 }
 

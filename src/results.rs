@@ -137,6 +137,9 @@ pub struct StrategyResult {
     /// Escalations and the advocacy programme (only for scenarios with `advocacy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advocacy: Option<crate::advocacy::AdvocacyResult>,
+    /// Accounts and contacts (only for scenarios with accounts; docs/model.md §12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<crate::accounts::AccountsResult>,
 }
 
 impl StrategyResult {
@@ -293,6 +296,7 @@ impl RunResults {
                     customer_periods: sa.customer_periods,
                     organisation: crate::org::strategy_result(model, si, sa, n),
                     advocacy: crate::advocacy::strategy_result(model, sa.advocacy.as_ref(), n),
+                    accounts: crate::accounts::strategy_result(model, sa),
                 }
             })
             .collect();

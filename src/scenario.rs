@@ -104,6 +104,9 @@ pub struct Segment {
     pub initial: TriadLevels,
     /// Each customer's baseline churn probability per period (θ), drawn once.
     pub churn_propensity: Propensity,
+    /// B2B: each customer is an account with several contacts (docs/model.md §12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<crate::accounts::Accounts>,
 }
 
 /// The three states of the Customer Experience Triad, each 0..1.

@@ -449,12 +449,20 @@ fn cmd_bench(args: &BenchArgs) -> Result<u8, CliError> {
     let compile = compile_start.elapsed();
     let mut best = f64::INFINITY;
     let mut cps = 0;
+    // Contact-periods of accounts (docs/model.md §12); 0 without accounts.
+    let mut contact_periods = 0;
     for _ in 0..args.repeat {
         let start = Instant::now();
         let acc = pool.install(|| engine.run(None, &|_, _| {}));
         let secs = start.elapsed().as_secs_f64();
         if let Ok(acc) = acc {
             cps = acc.customer_periods();
+            contact_periods = acc
+                .strategies
+                .iter()
+                .filter_map(|s| s.accounts.as_ref())
+                .map(|a| a.contact_periods)
+                .sum::<u64>();
         }
         best = best.min(secs);
     }
@@ -472,6 +480,13 @@ fn cmd_bench(args: &BenchArgs) -> Result<u8, CliError> {
         "throughput         {:.1} M customer-periods/s",
         cps as f64 / best.max(1e-12) / 1e6
     );
+    if contact_periods > 0 {
+        println!("contact-periods    {contact_periods}");
+        println!(
+            "contact throughput {:.1} M contact-periods/s",
+            contact_periods as f64 / best.max(1e-12) / 1e6
+        );
+    }
     println!("peak RSS           {rss}");
     Ok(exit::OK)
 }

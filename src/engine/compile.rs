@@ -81,6 +81,8 @@ pub(crate) struct ArmC {
     pub org_recovery: Vec<Option<RecoveryC>>,
     /// The advocacy programme (crate::advocacy), used only by the `ADV` kernel.
     pub adv: Option<Box<crate::advocacy::AdvC>>,
+    /// Accounts and contacts (docs/model.md §12); `None` keeps the plain kernel alone.
+    pub accounts: Option<crate::engine::account::AccountsC>,
 }
 
 /// A compiled `Recovery`: threshold of its probability, its cost, its effects.
@@ -336,6 +338,7 @@ impl ArmC {
             org_quality,
             org_recovery,
             adv: crate::advocacy::compile(model),
+            accounts: crate::engine::account::AccountsC::new(model),
         }
     }
 }

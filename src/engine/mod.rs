@@ -1,6 +1,7 @@
 //! The Monte Carlo engine: compiled model → per-customer kernel → per-unit accumulators,
 //! merged in unit order so the result is the same bytes at any thread count.
 
+pub mod account;
 pub mod beta;
 pub mod compile;
 pub mod reduce;
@@ -105,6 +106,9 @@ pub struct StrategyAcc {
     /// Escalations (crate::advocacy); None for arms without an advocacy programme.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advocacy: Option<crate::advocacy::AdvAcc>,
+    /// Sums over accounts (docs/model.md §12); absent when no segment has accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<account::AccountAcc>,
 }
 
 impl StrategyAcc {
@@ -126,6 +130,7 @@ impl StrategyAcc {
             tp_lost: vec![0.0; n_tp],
             tp_lost_sq: vec![0.0; n_tp],
             advocacy: None,
+            accounts: None,
         }
     }
 
@@ -154,6 +159,11 @@ impl StrategyAcc {
             _ => {}
         }
         self.customer_periods += o.customer_periods;
+        match (&mut self.accounts, &o.accounts) {
+            (Some(a), Some(b)) => a.merge(b),
+            (None, Some(b)) => self.accounts = Some(b.clone()),
+            _ => {}
+        }
     }
 }
 
@@ -222,6 +232,11 @@ impl Acc {
                     && a.tp_recovered.len() == b.tp_recovered.len()
                     && a.tp_lost.len() == b.tp_lost.len()
                     && a.tp_lost_sq.len() == b.tp_lost_sq.len()
+                    && match (&a.accounts, &b.accounts) {
+                        (None, None) => true,
+                        (Some(x), Some(y)) => x.same_shape(y),
+                        _ => false,
+                    }
             })
     }
 
@@ -358,6 +373,9 @@ impl Engine {
             if arm.adv.is_some() {
                 sa.advocacy = Some(crate::advocacy::AdvAcc::new(arm.n_touchpoints));
             }
+            if let Some(ac) = &arm.accounts {
+                sa.accounts = Some(account::AccountAcc::new(c.horizon, ac.n_roles));
+            }
         }
         acc
     }
@@ -483,14 +501,32 @@ impl Engine {
                     (true, true, true) => simulate_customer::<true, true, true>,
                     (false, true, true) => simulate_customer::<false, true, true>,
                 };
-                let v = sim(
-                    c.horizon,
-                    st,
-                    start,
-                    &mut acc.strategies[si],
-                    &mut counts,
-                    &mut history,
-                );
+                // Accounts (docs/model.md §12) have their own kernel, for their segments only.
+                let account = st
+                    .accounts
+                    .as_ref()
+                    .and_then(|a| a.segments.get(start.segment))
+                    .and_then(Option::as_ref);
+                let v = match account {
+                    None => sim(
+                        c.horizon,
+                        st,
+                        start,
+                        &mut acc.strategies[si],
+                        &mut counts,
+                        &mut history,
+                    ),
+                    Some(ac) => account::simulate_account(
+                        c.horizon,
+                        st,
+                        ac,
+                        start,
+                        rng::customer_seed(self.spec.seed, idx),
+                        &mut acc.strategies[si],
+                        &mut counts,
+                        &mut history,
+                    ),
+                };
                 let sa = &mut acc.strategies[si];
                 for ((sum, sq), x) in sa.metric_sum.iter_mut().zip(&mut sa.metric_sq).zip(v) {
                     *sum += x;

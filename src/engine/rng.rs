@@ -46,6 +46,14 @@ impl CustomerRng {
         }
     }
 
+    /// A stream from a 64-bit seed (sub-streams, e.g. an account's contacts).
+    #[inline]
+    pub fn from_seed(seed: u64) -> CustomerRng {
+        CustomerRng {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+        }
+    }
+
     /// A uniform 32-bit draw: the high half of one output. Serving both halves of an output
     /// would save a generator step but needs an "is there a spare?" branch that the CPU
     /// mispredicts about once per customer-period, which costs more than the step.

@@ -1107,6 +1107,7 @@ impl App {
                         loyal: 0.2,
                     },
                     churn_propensity: Propensity::Fixed(0.05),
+                    accounts: None,
                 };
                 let at = match obj {
                     Obj::Segment(i) => i + 1,

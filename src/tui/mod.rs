@@ -10,6 +10,7 @@
 //! `run` owns the terminal: one event loop, a panic hook installed before raw mode, restore on
 //! every exit path, SIGTERM/SIGHUP write unsaved work to a recovery file.
 
+pub mod accounts;
 pub mod acquisition;
 pub mod advocacy_panel;
 pub mod analysis;

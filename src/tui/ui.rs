@@ -1038,6 +1038,17 @@ fn draw_dashboard(frame: &mut Frame, app: &App, body: Rect, th: Theme) {
         .split(top[1]);
         draw_triad(frame, app, res, right[0], th);
         super::advocacy_panel::draw(frame, res, app.dash_sel, right[1], th.accent());
+    } else if res.strategies.iter().any(|s| s.accounts.is_some())
+        && top[1].height >= super::accounts::HEIGHT + 6
+    {
+        // The whole customer (issue 6): accounts under the triad chart.
+        let right = Layout::vertical([
+            Constraint::Min(6),
+            Constraint::Length(super::accounts::HEIGHT),
+        ])
+        .split(top[1]);
+        draw_triad(frame, app, res, right[0], th);
+        super::accounts::draw(frame, res, app.dash_sel, right[1], th.accent());
     } else if let Some((s, o)) = org {
         // The organisation panel (issue 7) shares the right column with the triad when the
         // selected strategy has organisation results.

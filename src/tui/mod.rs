@@ -16,6 +16,7 @@ pub mod advocacy_panel;
 pub mod analysis;
 pub mod app;
 pub mod background;
+pub mod escalation_lane;
 pub mod fields;
 pub mod files;
 pub mod funnel_lane;

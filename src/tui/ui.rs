@@ -487,6 +487,7 @@ const CARD_W: u16 = 26;
 pub fn map_cards(app: &App, body: Rect) -> Vec<(usize, usize, Rect)> {
     let mut out = Vec::new();
     let (_, body) = super::funnel_lane::split(app, body);
+    let (body, _) = super::escalation_lane::split(app, body);
     let lanes = lane_rects(body);
     for (l, lane_rect) in lanes.iter().enumerate() {
         let members = app.lane(l);
@@ -542,6 +543,11 @@ fn draw_map(frame: &mut Frame, app: &App, whole: Rect, th: Theme) {
     let (funnel, body) = super::funnel_lane::split(app, whole);
     if let Some((area, size)) = funnel {
         super::funnel_lane::draw(frame, app, area, size, th);
+    }
+    // The escalation lifecycle below them when the scenario has an advocacy programme.
+    let (body, escalation) = super::escalation_lane::split(app, body);
+    if let Some((area, size)) = escalation {
+        super::escalation_lane::draw(frame, app, area, size, th);
     }
     let lanes = lane_rects(body);
     let res = selected_result(app);

@@ -9,7 +9,7 @@
 //!   functions the SVG reports use).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 use super::background::{Background, panic_message};
@@ -188,6 +188,9 @@ impl AnalysisWorker {
                 };
                 let outcome = catch_unwind(AssertUnwindSafe(|| run(&req, Some(cancel), &progress)));
                 let msg = match outcome {
+                    // A newer request raised the flag after the last cancellation point: the
+                    // answer is superseded, so it is reported as cancelled, not shown.
+                    Ok(Ok(_)) if cancel.load(Ordering::Relaxed) => AnalysisMsg::Cancelled { id },
                     Ok(Ok(output)) => AnalysisMsg::Done {
                         id,
                         key: req.key,

@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::compile::{Affine, ArmC};
-use super::rng::{self, CustomerRng, mix64};
+use super::rng::{CustomerRng, mix64};
 use super::{CustomerStart, M, NO_HARM, StrategyAcc, attribute, occurrences};
 use crate::accounts::Health;
 use crate::model::Model;
@@ -347,10 +347,8 @@ pub(super) fn simulate_account(
         if period % ac.renewal_every == 0 {
             let draw = streams[0].next32();
             let (x, weakest) = health(&contacts);
-            // The plain model's hazard with the account's health for x (libm: same bits
-            // everywhere).
-            let h = theta * libm::exp(-x);
-            if (draw as f64) < h * rng::SCALE32 {
+            // The plain model's hazard with the account's health for x.
+            if super::hazard::below_hazard(draw, theta, x) {
                 churned_at = period;
                 loyal_at_churn = account_states(&contacts)[2];
                 aa.weakest_at_loss[contacts[weakest].role] += 1;

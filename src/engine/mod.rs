@@ -4,6 +4,7 @@
 pub mod account;
 pub mod beta;
 pub mod compile;
+pub mod hazard;
 pub mod reduce;
 pub mod rng;
 
@@ -785,9 +786,8 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             _ => (theta, theta_bound),
         };
         if (draw as f64) * (1.0 + x + 0.5 * x * x) < theta_bound {
-            // libm's exp, not the platform's: identical bits on every machine and libc.
-            let h = theta * libm::exp(-x);
-            if (draw as f64) < h * rng::SCALE32 {
+            // Decided as with libm's exp (identical bits everywhere), mostly without it.
+            if hazard::below_hazard(draw, theta, x) {
                 churned_at = t0 + 1;
                 if ADV && let Some(aa) = advocacy.as_mut() {
                     aa.plan_churners += u64::from(in_plan);

@@ -17,7 +17,8 @@ const BAND: f64 = 1e-8;
 /// [`below_hazard`] fail and the exact path decides).
 #[inline(always)]
 pub fn exp_neg_approx(x: f64) -> f64 {
-    if !(x.abs() <= 700.0) {
+    // NaN fails the range test too.
+    if x.is_nan() || x.abs() > 700.0 {
         return f64::NAN;
     }
     let y = -x;

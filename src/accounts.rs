@@ -469,3 +469,60 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// CSV columns (appended to each row of `report::csv`; docs/format.md "Accounts in CSV").
+
+/// The header of the accounts columns (with a leading comma): the accounts' retention with its
+/// interval, the horizon figures, then each role's mean states. Empty when no strategy has
+/// accounts, so other scenarios' CSV is unchanged.
+pub fn csv_header(r: &RunResults) -> String {
+    let Some(a) = r.strategies.iter().find_map(|s| s.accounts.as_ref()) else {
+        return String::new();
+    };
+    let mut out = String::from(
+        ",account_retention,account_retention_lo,account_retention_hi,accounts,accounts_lost,\
+         revenue_per_account,clv_per_account",
+    );
+    for role in &a.roles {
+        for state in ["satisfied", "pleased", "loyal"] {
+            let name = format!("{}.{}.{state}", role.segment, role.role);
+            let _ = write!(out, ",{}", crate::analysis::csv_field(&name));
+        }
+    }
+    out
+}
+
+/// The accounts cells of strategy `si`'s row for period `t` (with a leading comma). Role
+/// states exist at period 0, every `report_every` periods and the horizon; other periods'
+/// cells are empty, as are all cells of a strategy without accounts.
+pub fn csv_cells(r: &RunResults, si: usize, t: usize) -> String {
+    let Some(first) = r.strategies.iter().find_map(|s| s.accounts.as_ref()) else {
+        return String::new();
+    };
+    let width = 7 + 3 * first.roles.len();
+    let Some(a) = r.strategies.get(si).and_then(|s| s.accounts.as_ref()) else {
+        return ",".repeat(width);
+    };
+    let mut out = String::new();
+    match a.retention.get(t) {
+        Some(p) => {
+            let _ = write!(out, ",{},{},{}", p.mean, p.lo, p.hi);
+        }
+        None => out.push_str(",,,"),
+    }
+    let _ = write!(
+        out,
+        ",{},{},{},{}",
+        a.accounts, a.lost, a.revenue_per_account.mean, a.clv_per_account.mean
+    );
+    for role in &a.roles {
+        match role.states.iter().find(|p| p.period as usize == t) {
+            Some(p) => {
+                let _ = write!(out, ",{},{},{}", p.satisfied, p.pleased, p.loyal);
+            }
+            None => out.push_str(",,,"),
+        }
+    }
+    out
+}

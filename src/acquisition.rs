@@ -720,11 +720,7 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
                     .as_ref()
                     .and_then(|i| i.payback_periods.as_ref())
                 {
-                    Some(e) => format!(
-                        "{p} ({:.1}{})",
-                        e.mean,
-                        ci(s, |i| i.payback_periods.as_ref(), 1)
-                    ),
+                    Some(e) => format!("{p} ({})", intervals::mean_plus_minus(e, 1)),
                     None => p.to_string(),
                 }
             })

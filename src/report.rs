@@ -73,6 +73,7 @@ pub fn csv(r: &RunResults) -> String {
     );
     // Acquisition columns (issue 6) only when the scenario has an acquisition section.
     out.push_str(crate::acquisition::csv_header(r));
+    out.push_str(&crate::accounts::csv_header(r));
     out.push('\n');
     for (si, s) in r.strategies.iter().enumerate() {
         for (t, ret) in s.retention.iter().enumerate() {
@@ -84,7 +85,7 @@ pub fn csv(r: &RunResults) -> String {
             };
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{}{}",
+                "{},{},{},{},{},{},{},{},{}{}{}",
                 csv_field(&s.name),
                 ret.period,
                 ret.mean,
@@ -94,7 +95,8 @@ pub fn csv(r: &RunResults) -> String {
                 tri.pleased,
                 tri.loyal,
                 rev,
-                crate::acquisition::csv_cells(r, si, t)
+                crate::acquisition::csv_cells(r, si, t),
+                crate::accounts::csv_cells(r, si, t)
             );
         }
     }

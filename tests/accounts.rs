@@ -379,6 +379,59 @@ fn shipped_scenario_table_has_the_accounts_section() {
     assert!(table.contains("mid-market/champion"), "{table}");
 }
 
+#[test]
+fn csv_rows_carry_the_accounts_columns_and_match_the_json() {
+    let m = model(&shipped());
+    let r = run(&m, 5_000, 1);
+    let csv = report::csv(&r);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    assert!(header.contains(&"account_retention"), "{header:?}");
+    assert!(header.contains(&"mid-market.champion.loyal"), "{header:?}");
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let horizon = r.horizon as usize;
+    assert_eq!(rows.len(), r.strategies.len() * (horizon + 1));
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.len(), header.len(), "row {i}");
+        let (si, t) = (i / (horizon + 1), i % (horizon + 1));
+        let a = r.strategies[si].accounts.as_ref().expect("accounts");
+        let cell = |name: &str| row[col(name)].parse::<f64>().expect("a number");
+        assert_eq!(cell("account_retention"), a.retention[t].mean);
+        assert_eq!(cell("accounts_lost"), a.lost as f64);
+        assert_eq!(cell("clv_per_account"), a.clv_per_account.mean);
+        // Role states only where the JSON has them.
+        let champion = a
+            .roles
+            .iter()
+            .find(|x| x.segment == "mid-market" && x.role == "champion")
+            .expect("the champion role");
+        match champion.states.iter().find(|p| p.period as usize == t) {
+            Some(p) => assert_eq!(cell("mid-market.champion.loyal"), p.loyal),
+            None => assert_eq!(row[col("mid-market.champion.loyal")], ""),
+        }
+    }
+}
+
+#[test]
+fn csv_without_accounts_has_no_accounts_columns() {
+    let plain = model(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/benchmark-triad.ron"),
+        )
+        .expect("read"),
+    );
+    let csv = report::csv(&run(&plain, 1_000, 1));
+    assert!(csv.starts_with(
+        "strategy,period,retention,retention_lo,retention_hi,satisfied,pleased,loyal,revenue_per_customer\n"
+    ));
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Shards: the parts of a sharded run merge to the bytes of the single run.
 

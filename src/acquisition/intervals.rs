@@ -257,9 +257,37 @@ pub fn plus_minus(e: Option<&Estimate>, decimals: usize) -> String {
     }
 }
 
+/// "1.15 ±0.03": an estimate with at least `decimals` decimals, and more when the half-width
+/// would otherwise print as zero (two significant digits of it, at most 6 decimals).
+pub fn mean_plus_minus(e: &Estimate, decimals: usize) -> String {
+    let half = e.hi - e.mean;
+    let needed = if half > 0.0 && half < 1.0 {
+        (-half.log10()).floor() as usize + 2
+    } else {
+        0
+    };
+    let d = decimals.max(needed).min(6);
+    format!("{:.*} ±{:.*}", d, e.mean, d, half)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_half_widths_get_enough_decimals() {
+        let e = |mean: f64, half: f64| Estimate {
+            mean,
+            se: half / 1.96,
+            lo: mean - half,
+            hi: mean + half,
+        };
+        assert_eq!(mean_plus_minus(&e(1.15, 0.034), 1), "1.150 ±0.034");
+        assert_eq!(mean_plus_minus(&e(1.15, 0.34), 1), "1.15 ±0.34");
+        assert_eq!(mean_plus_minus(&e(12.0, 3.0), 1), "12.0 ±3.0");
+        assert_eq!(mean_plus_minus(&e(2.0, 0.0), 1), "2.0 ±0.0");
+        assert_eq!(mean_plus_minus(&e(2.0, 1e-12), 1), "2.000000 ±0.000000");
+    }
 
     #[test]
     fn batches_cover_the_units_in_order() {

@@ -176,7 +176,24 @@ fn touchpoint_changes(a: &Touchpoint, b: &Touchpoint, currency: &str) -> Vec<Str
         follow_on_words(&b.on_failure, currency),
     );
     f.text("notes", &a.notes, &b.notes);
-    f.out
+    // The organisation's fields (docs/format.md "Organisation"), field by field.
+    let mut out = f.out;
+    if a.team != b.team {
+        out.extend(field_changes(title, "team", &a.team, &b.team));
+    }
+    if a.delivery != b.delivery {
+        out.extend(field_changes(title, "delivery", &a.delivery, &b.delivery));
+    }
+    if a.recovery != b.recovery {
+        out.extend(field_changes(title, "recovery", &a.recovery, &b.recovery));
+    }
+    if a.feedback != b.feedback {
+        out.extend(field_changes(title, "feedback", &a.feedback, &b.feedback));
+    }
+    if a.variants != b.variants {
+        out.extend(field_changes(title, "variants", &a.variants, &b.variants));
+    }
+    out
 }
 
 fn segment_changes(a: &Segment, b: &Segment, currency: &str) -> Vec<String> {
@@ -201,7 +218,11 @@ fn segment_changes(a: &Segment, b: &Segment, currency: &str) -> Vec<String> {
         propensity_words(&a.churn_propensity),
         propensity_words(&b.churn_propensity),
     );
-    f.out
+    let mut out = f.out;
+    if a.accounts != b.accounts {
+        out.extend(field_changes(title, "accounts", &a.accounts, &b.accounts));
+    }
+    out
 }
 
 fn strategy_changes(a: &Strategy, b: &Strategy, currency: &str) -> Vec<String> {
@@ -231,6 +252,83 @@ fn strategy_changes(a: &Strategy, b: &Strategy, currency: &str) -> Vec<String> {
         ),
     );
     f.out
+}
+
+/// The most lines one section's field-by-field comparison reports before summarising.
+const MAX_FIELD_LINES: usize = 12;
+
+/// Field-by-field differences of a section without business wording of its own (organisation,
+/// acquisition, advocacy, accounts, a touchpoint's team and recovery ...): one line per changed
+/// value, named by its field path as written in the file, e.g.
+/// `Advocacy: get_well.probability 0.7 → 0.8`.
+fn field_changes<T: serde::Serialize>(title: &str, label: &str, old: &T, new: &T) -> Vec<String> {
+    let (Ok(a), Ok(b)) = (serde_json::to_value(old), serde_json::to_value(new)) else {
+        return vec![format!("{title}: {label} changed")];
+    };
+    let mut lines = Vec::new();
+    walk(label, &a, &b, &mut lines);
+    if lines.len() > MAX_FIELD_LINES {
+        let more = lines.len() - MAX_FIELD_LINES + 1;
+        lines.truncate(MAX_FIELD_LINES - 1);
+        lines.push(format!("… and {more} more changes"));
+    }
+    lines.into_iter().map(|l| format!("{title}: {l}")).collect()
+}
+
+fn walk(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    if a == b {
+        return;
+    }
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (a, b) {
+        (Value::Null, _) if path.is_empty() => out.push(format!("added ({})", short(b))),
+        (_, Value::Null) if path.is_empty() => out.push("removed".into()),
+        (Value::Null, _) => out.push(format!("{path} added ({})", short(b))),
+        (_, Value::Null) => out.push(format!("{path} removed")),
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, va) in x {
+                match y.get(k) {
+                    Some(vb) => walk(&join(k), va, vb, out),
+                    None => out.push(format!("{} removed", join(k))),
+                }
+            }
+            for (k, vb) in y {
+                if !x.contains_key(k) {
+                    walk(&join(k), &Value::Null, vb, out);
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                walk(&format!("{path}[{i}]"), va, vb, out);
+            }
+            if x.len() != y.len() {
+                out.push(format!("{path}: {} items → {}", x.len(), y.len()));
+            }
+        }
+        _ => out.push(format!("{path} {} → {}", short(a), short(b))),
+    }
+}
+
+/// A value as a short phrase: numbers and words as they are, structures compact and cut.
+fn short(v: &serde_json::Value) -> String {
+    let text = match v {
+        serde_json::Value::String(s) => format!("\"{s}\""),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 60 {
+        let cut: String = text.chars().take(57).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
 }
 
 /// Matches items by key; reports removed, added, and changed (through `changes`).
@@ -337,6 +435,32 @@ pub fn semantic_diff(old: &Scenario, new: &Scenario) -> Vec<Change> {
         kind: "changed",
         text,
     }));
+    // The optional sections, field by field (their own wording is in docs/format.md).
+    let mut section = |subject: &str, lines: Vec<String>| {
+        out.extend(lines.into_iter().map(|text| Change {
+            subject: subject.into(),
+            kind: "changed",
+            text,
+        }));
+    };
+    if old.organisation != new.organisation {
+        section(
+            "organisation",
+            field_changes("Organisation", "", &old.organisation, &new.organisation),
+        );
+    }
+    if old.acquisition != new.acquisition {
+        section(
+            "acquisition",
+            field_changes("Acquisition", "", &old.acquisition, &new.acquisition),
+        );
+    }
+    if old.advocacy != new.advocacy {
+        section(
+            "advocacy",
+            field_changes("Advocacy programme", "", &old.advocacy, &new.advocacy),
+        );
+    }
     by_key(
         &mut out,
         "segment",
@@ -736,6 +860,96 @@ mod tests {
             "{changes:?}"
         );
         assert!(changes.iter().all(|c| c.kind == "changed"));
+    }
+
+    const ADVOCACY: &str = include_str!("../scenarios/advocacy-enterprise.ron");
+    const ACCOUNTS: &str = include_str!("../scenarios/b2b-saas-whole-customer.ron");
+    const ORG: &str = include_str!("../scenarios/ecommerce-organisation.ron");
+
+    fn texts(old: &Scenario, new: &Scenario) -> Vec<String> {
+        semantic_diff(old, new)
+            .into_iter()
+            .map(|c| c.text)
+            .collect()
+    }
+
+    #[test]
+    fn sections_without_business_wording_are_compared_field_by_field() {
+        // Advocacy: nested fields by path.
+        let old = parse(ADVOCACY);
+        let mut new = old.clone();
+        let a = new.advocacy.as_mut().expect("an advocacy section");
+        a.get_well.probability = 0.9;
+        assert_eq!(
+            texts(&old, &new),
+            ["Advocacy programme: get_well.probability 0.7 → 0.9"]
+        );
+        // The whole section added or removed.
+        let mut none = old.clone();
+        none.advocacy = None;
+        assert_eq!(texts(&old, &none), ["Advocacy programme: removed"]);
+        let added = texts(&none, &old);
+        assert_eq!(added.len(), 1);
+        assert!(
+            added[0].starts_with("Advocacy programme: added ("),
+            "{added:?}"
+        );
+        assert!(added[0].chars().count() < 100, "{added:?}");
+
+        // Accounts, under their segment.
+        let old = parse(ACCOUNTS);
+        let mut new = old.clone();
+        let acc = new.segments[0].accounts.as_mut().expect("accounts");
+        acc.renewal_every += 1;
+        let changes = semantic_diff(&old, &new);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert!(changes[0].subject.starts_with("segment "), "{changes:?}");
+        assert!(
+            changes[0].text.contains("accounts.renewal_every "),
+            "{changes:?}"
+        );
+
+        // The organisation section, and a touchpoint's organisation fields.
+        let old = parse(ORG);
+        let mut new = old.clone();
+        new.organisation = None;
+        assert_eq!(texts(&old, &new), ["Organisation: removed"]);
+        let mut new = old.clone();
+        let tp = new
+            .touchpoints
+            .iter_mut()
+            .find(|t| !t.delivery.is_staff())
+            .expect("a self-service touchpoint");
+        tp.delivery = crate::org::Delivery::Staff;
+        tp.team = Some("care".into());
+        let changes = texts(&old, &new);
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert!(
+            changes[0].ends_with(": team added (\"care\")"),
+            "{changes:?}"
+        );
+        assert!(
+            changes[1].ends_with(": delivery \"SelfService\" → \"Staff\""),
+            "{changes:?}"
+        );
+    }
+
+    #[test]
+    fn many_field_changes_are_summarised() {
+        let old = parse(ADVOCACY);
+        let mut with = old.clone();
+        let a = with.advocacy.as_mut().expect("advocacy");
+        a.policies.clear();
+        let v = field_changes("T", "", &old.advocacy, &with.advocacy);
+        assert!(!v.is_empty() && v.len() <= MAX_FIELD_LINES, "{v:?}");
+        let mut lines = Vec::new();
+        let big_a = serde_json::json!({"x": (0..40).collect::<Vec<_>>()});
+        let big_b = serde_json::json!({"x": (1..41).collect::<Vec<_>>()});
+        walk("", &big_a, &big_b, &mut lines);
+        assert_eq!(lines.len(), 40);
+        let v = field_changes("T", "", &big_a, &big_b);
+        assert_eq!(v.len(), MAX_FIELD_LINES);
+        assert_eq!(v[MAX_FIELD_LINES - 1], "T: … and 29 more changes");
     }
 
     #[test]

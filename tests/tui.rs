@@ -739,3 +739,94 @@ fn objects_move_earlier_and_later_in_the_inspector_list() {
     typed(&mut app, "u");
     assert_eq!(app.scenario.touchpoints[0].id, t0);
 }
+
+#[test]
+fn the_advocacy_programme_is_edited_in_the_scenario_settings() {
+    use cxsim::tui::fields::Obj;
+    let mut app = open_fixture(Path::new("scenarios/advocacy-enterprise.ron"));
+    app.pane = Pane::InspList;
+    app.insp_obj = app
+        .objects()
+        .iter()
+        .position(|o| *o == Obj::Settings)
+        .expect("settings listed");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::InspForm);
+    let labels: Vec<String> = app
+        .current_fields()
+        .iter()
+        .map(|f| f.label.clone())
+        .collect();
+    for l in [
+        "Esc. meeting success",
+        "Senior mgmt share",
+        "Get-well success",
+        "Trial days",
+    ] {
+        assert!(labels.iter().any(|x| x == l), "{l} missing from {labels:?}");
+    }
+    let at = labels
+        .iter()
+        .position(|l| l == "Get-well success")
+        .expect("the field");
+    while app.insp_field < at {
+        key(&mut app, KeyCode::Down);
+    }
+    let form = render(&app, 120, 40);
+    assert!(form.contains("Get-well success"), "{form}");
+    // A valid value lands in the scenario …
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "0.85");
+    key(&mut app, KeyCode::Enter);
+    let plan = |app: &App| {
+        app.scenario
+            .advocacy
+            .as_ref()
+            .map(|a| a.get_well.probability)
+    };
+    assert_eq!(plan(&app), Some(0.85));
+    // … an out-of-range one shows validate's message at validate's path …
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "1.5");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.problems
+            .iter()
+            .any(|p| p.path == "advocacy.get_well.probability"),
+        "{:?}",
+        app.problems
+    );
+    // … and undo brings the file's value back.
+    ctrl(&mut app, 'z');
+    ctrl(&mut app, 'z');
+    assert_eq!(plan(&app), Some(0.7));
+    assert!(app.problems.is_empty(), "{:?}", app.problems);
+    // A pick-list: reopening on a related incident.
+    let at = labels
+        .iter()
+        .position(|l| l == "Reopen on related")
+        .expect("the field");
+    while app.insp_field < at {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Right);
+    let reopen = app
+        .scenario
+        .advocacy
+        .as_ref()
+        .map(|a| a.get_well.reopen_on_related);
+    assert_eq!(reopen, Some(false));
+}
+
+#[test]
+fn scenarios_without_advocacy_have_no_advocacy_fields() {
+    let app = studio();
+    let fields = cxsim::tui::fields::fields(&app.scenario, cxsim::tui::fields::Obj::Settings);
+    assert!(fields.iter().all(|f| !f.path.starts_with("advocacy")));
+}

@@ -1,6 +1,7 @@
 //! The editable fields of every object in a scenario: one table of (label, validation path,
 //! kind, getter, setter) per object, shared by the inspector's rendering, editing and tests.
 
+use crate::advocacy::Advocacy;
 use crate::scenario::{
     Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,
     Touchpoint, TriadLevels, Trigger,
@@ -215,7 +216,13 @@ pub const PERIODS: [PeriodUnit; 5] = [
 /// The fields of an object for the current scenario (some depend on variants chosen).
 pub fn fields(s: &Scenario, obj: Obj) -> Vec<Field> {
     match obj {
-        Obj::Settings => settings_fields(),
+        Obj::Settings => {
+            let mut v = settings_fields();
+            if s.advocacy.is_some() {
+                v.extend(advocacy_fields(s));
+            }
+            v
+        }
         Obj::Segment(i) => segment_fields(s, i),
         Obj::Touchpoint(i) => touchpoint_fields(s, i),
         Obj::Strategy(i) => strategy_fields(i),
@@ -357,6 +364,230 @@ fn settings_fields() -> Vec<Field> {
             Some(())
         },
     ));
+    v
+}
+
+type AdvGet = fn(&Advocacy) -> Option<f64>;
+type AdvSet = fn(&mut Advocacy, f64) -> Option<()>;
+
+/// A number of the advocacy programme (docs/format.md "Advocacy"); absent sections read as
+/// nothing and refuse edits.
+fn adv(label: &str, path: &str, range: (f64, f64, bool), get: AdvGet, set: AdvSet) -> Field {
+    num(
+        label,
+        format!("advocacy.{path}"),
+        range,
+        move |s| get(s.advocacy.as_ref()?),
+        move |s, n| set(s.advocacy.as_mut()?, n),
+    )
+}
+
+/// The advocacy programme's numbers, after the scenario settings when the file has one. The
+/// escalation policies and the steps' effects stay in the file (lists and shifts).
+fn advocacy_fields(s: &Scenario) -> Vec<Field> {
+    let mut v = vec![
+        adv(
+            "Esc. planning success",
+            "planning.probability",
+            PROB,
+            |a| Some(a.planning.probability),
+            |a, n| {
+                a.planning.probability = n;
+                Some(())
+            },
+        ),
+        adv(
+            "Esc. planning periods",
+            "planning.duration",
+            INT,
+            |a| Some(f64::from(a.planning.duration)),
+            |a, n| {
+                a.planning.duration = n as u32;
+                Some(())
+            },
+        ),
+        adv(
+            "Esc. planning cost",
+            "planning.cost",
+            NONNEG,
+            |a| Some(a.planning.cost),
+            |a, n| {
+                a.planning.cost = n;
+                Some(())
+            },
+        ),
+        adv(
+            "Esc. meeting success",
+            "meeting.probability",
+            PROB,
+            |a| Some(a.meeting.probability),
+            |a, n| {
+                a.meeting.probability = n;
+                Some(())
+            },
+        ),
+        adv(
+            "Esc. meeting periods",
+            "meeting.duration",
+            INT,
+            |a| Some(f64::from(a.meeting.duration)),
+            |a, n| {
+                a.meeting.duration = n as u32;
+                Some(())
+            },
+        ),
+        adv(
+            "Esc. meeting cost",
+            "meeting.cost",
+            NONNEG,
+            |a| Some(a.meeting.cost),
+            |a, n| {
+                a.meeting.cost = n;
+                Some(())
+            },
+        ),
+    ];
+    let has = |f: fn(&Advocacy) -> bool| s.advocacy.as_ref().is_some_and(f);
+    if has(|a| a.senior_management.is_some()) {
+        v.extend([
+            adv(
+                "Senior mgmt share",
+                "senior_management.share",
+                PROB,
+                |a| Some(a.senior_management.as_ref()?.share),
+                |a, n| {
+                    a.senior_management.as_mut()?.share = n;
+                    Some(())
+                },
+            ),
+            adv(
+                "Senior mgmt success",
+                "senior_management.probability",
+                PROB,
+                |a| Some(a.senior_management.as_ref()?.probability),
+                |a, n| {
+                    a.senior_management.as_mut()?.probability = n;
+                    Some(())
+                },
+            ),
+            adv(
+                "Senior mgmt extra cost",
+                "senior_management.extra_cost",
+                NONNEG,
+                |a| Some(a.senior_management.as_ref()?.extra_cost),
+                |a, n| {
+                    a.senior_management.as_mut()?.extra_cost = n;
+                    Some(())
+                },
+            ),
+        ]);
+    }
+    v.extend([
+        adv(
+            "Get-well periods",
+            "get_well.duration",
+            INT,
+            |a| Some(f64::from(a.get_well.duration)),
+            |a, n| {
+                a.get_well.duration = n as u32;
+                Some(())
+            },
+        ),
+        adv(
+            "Get-well success",
+            "get_well.probability",
+            PROB,
+            |a| Some(a.get_well.probability),
+            |a, n| {
+                a.get_well.probability = n;
+                Some(())
+            },
+        ),
+        adv(
+            "Get-well cost/period",
+            "get_well.cost_per_period",
+            NONNEG,
+            |a| Some(a.get_well.cost_per_period),
+            |a, n| {
+                a.get_well.cost_per_period = n;
+                Some(())
+            },
+        ),
+        adv(
+            "Get-well churn ×",
+            "get_well.churn_multiplier",
+            NONNEG,
+            |a| Some(a.get_well.churn_multiplier),
+            |a, n| {
+                a.get_well.churn_multiplier = n;
+                Some(())
+            },
+        ),
+    ]);
+    v.push(choice(
+        "Reopen on related",
+        "advocacy.get_well.reopen_on_related".into(),
+        strings(&["no", "yes"]),
+        |s| Some(usize::from(s.advocacy.as_ref()?.get_well.reopen_on_related)),
+        |s, c| {
+            s.advocacy.as_mut()?.get_well.reopen_on_related = c == 1;
+            Some(())
+        },
+    ));
+    if has(|a| a.trial.is_some()) {
+        v.extend([
+            adv(
+                "Trial days",
+                "trial.days",
+                NONNEG,
+                |a| Some(a.trial.as_ref()?.days),
+                |a, n| {
+                    a.trial.as_mut()?.days = n;
+                    Some(())
+                },
+            ),
+            adv(
+                "Trial conversion",
+                "trial.conversion",
+                PROB,
+                |a| Some(a.trial.as_ref()?.conversion),
+                |a, n| {
+                    a.trial.as_mut()?.conversion = n;
+                    Some(())
+                },
+            ),
+            adv(
+                "Trial failure cut",
+                "trial.failure_reduction",
+                PROB,
+                |a| Some(a.trial.as_ref()?.failure_reduction),
+                |a, n| {
+                    a.trial.as_mut()?.failure_reduction = n;
+                    Some(())
+                },
+            ),
+            adv(
+                "Trial price/period",
+                "trial.price_per_period",
+                NONNEG,
+                |a| Some(a.trial.as_ref()?.price_per_period),
+                |a, n| {
+                    a.trial.as_mut()?.price_per_period = n;
+                    Some(())
+                },
+            ),
+            adv(
+                "Trial cost/period",
+                "trial.cost_per_period",
+                NONNEG,
+                |a| Some(a.trial.as_ref()?.cost_per_period),
+                |a, n| {
+                    a.trial.as_mut()?.cost_per_period = n;
+                    Some(())
+                },
+            ),
+        ]);
+    }
     v
 }
 

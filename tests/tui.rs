@@ -830,3 +830,89 @@ fn scenarios_without_advocacy_have_no_advocacy_fields() {
     let fields = cxsim::tui::fields::fields(&app.scenario, cxsim::tui::fields::Obj::Settings);
     assert!(fields.iter().all(|f| !f.path.starts_with("advocacy")));
 }
+
+#[test]
+fn a_segments_accounts_are_edited_in_its_form() {
+    use cxsim::accounts::Health;
+    use cxsim::tui::fields::Obj;
+    let mut app = open_fixture(Path::new("scenarios/b2b-saas-whole-customer.ron"));
+    let seg = app
+        .scenario
+        .segments
+        .iter()
+        .position(|g| g.accounts.as_ref().is_some_and(|a| a.contacts.len() >= 2))
+        .expect("a segment with several roles");
+    app.pane = Pane::InspList;
+    app.insp_obj = app
+        .objects()
+        .iter()
+        .position(|o| *o == Obj::Segment(seg))
+        .expect("segment listed");
+    key(&mut app, KeyCode::Enter);
+    let fields = app.current_fields();
+    let go = |app: &mut App, label: &str| {
+        let at = app
+            .current_fields()
+            .iter()
+            .position(|f| f.label == label)
+            .unwrap_or_else(|| panic!("no field {label}"));
+        while app.insp_field > at {
+            key(app, KeyCode::Up);
+        }
+        while app.insp_field < at {
+            key(app, KeyCode::Down);
+        }
+    };
+    let role = app.scenario.segments[seg]
+        .accounts
+        .as_ref()
+        .map(|a| a.contacts[1].role.clone())
+        .expect("accounts");
+    assert!(fields.iter().any(|f| f.label == format!("{role} weight")));
+    // The health rule cycles Mean → Weakest → Mix(0.5), and λ is then editable.
+    go(&mut app, "Account health");
+    let health = |app: &App| {
+        app.scenario.segments[seg]
+            .accounts
+            .as_ref()
+            .map(|a| a.health)
+    };
+    while health(&app) != Some(Health::Weakest) {
+        key(&mut app, KeyCode::Right);
+    }
+    key(&mut app, KeyCode::Right);
+    assert_eq!(health(&app), Some(Health::Mix(0.5)));
+    go(&mut app, "Health mix λ");
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "0.25");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(health(&app), Some(Health::Mix(0.25)));
+    // Setting λ under another rule selects Mix.
+    go(&mut app, "Account health");
+    while health(&app) != Some(Health::Mean) {
+        key(&mut app, KeyCode::Right);
+    }
+    go(&mut app, "Health mix λ");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "0.4");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(health(&app), Some(Health::Mix(0.4)));
+    // A negative weight is refused by validate at the role's path.
+    go(&mut app, &format!("{role} weight"));
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "-1");
+    key(&mut app, KeyCode::Enter);
+    let path = format!("segments[{seg}].accounts.contacts[1].weight");
+    assert!(
+        app.problems.iter().any(|p| p.path == path),
+        "{path} not in {:?}",
+        app.problems
+    );
+    assert!(render(&app, 120, 40).contains("simulation paused"));
+}

@@ -1,6 +1,7 @@
 //! The editable fields of every object in a scenario: one table of (label, validation path,
 //! kind, getter, setter) per object, shared by the inspector's rendering, editing and tests.
 
+use crate::accounts::{Accounts, ContactRole, Health};
 use crate::advocacy::Advocacy;
 use crate::scenario::{
     Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,
@@ -720,6 +721,114 @@ fn segment_fields(s: &Scenario, i: usize) -> Vec<Field> {
             },
         )),
         None => {}
+    }
+    if let Some(a) = seg(s, i).and_then(|g| g.accounts.as_ref()) {
+        let names: Vec<String> = a.contacts.iter().map(|c| c.role.clone()).collect();
+        v.extend(account_fields(i, &names));
+    }
+    v
+}
+
+fn accounts(s: &Scenario, i: usize) -> Option<&Accounts> {
+    seg(s, i)?.accounts.as_ref()
+}
+fn accounts_mut(s: &mut Scenario, i: usize) -> Option<&mut Accounts> {
+    seg_mut(s, i)?.accounts.as_mut()
+}
+fn role(s: &Scenario, i: usize, k: usize) -> Option<&ContactRole> {
+    accounts(s, i)?.contacts.get(k)
+}
+fn role_mut(s: &mut Scenario, i: usize, k: usize) -> Option<&mut ContactRole> {
+    accounts_mut(s, i)?.contacts.get_mut(k)
+}
+
+/// The numbers of a segment's accounts (docs/format.md "Accounts"): renewal, the health rule
+/// and each role's count, presence and weight. Adding or removing roles stays in the file.
+fn account_fields(i: usize, roles: &[String]) -> Vec<Field> {
+    let p = format!("segments[{i}].accounts");
+    let mut v = vec![
+        num(
+            "Accounts renew every",
+            format!("{p}.renewal_every"),
+            INT,
+            move |s| Some(f64::from(accounts(s, i)?.renewal_every)),
+            move |s, n| {
+                accounts_mut(s, i)?.renewal_every = n as u32;
+                Some(())
+            },
+        ),
+        choice(
+            "Account health",
+            format!("{p}.health"),
+            strings(&["Mean", "Weakest", "Mix"]),
+            move |s| {
+                Some(match accounts(s, i)?.health {
+                    Health::Mean => 0,
+                    Health::Weakest => 1,
+                    Health::Mix(_) => 2,
+                })
+            },
+            move |s, c| {
+                let a = accounts_mut(s, i)?;
+                a.health = match (c, a.health) {
+                    (0, _) => Health::Mean,
+                    (1, _) => Health::Weakest,
+                    (_, Health::Mix(l)) => Health::Mix(l),
+                    _ => Health::Mix(0.5),
+                };
+                Some(())
+            },
+        ),
+        num(
+            "Health mix λ",
+            format!("{p}.health"),
+            PROB,
+            move |s| match accounts(s, i)?.health {
+                Health::Mix(l) => Some(l),
+                _ => None,
+            },
+            // Setting λ selects the Mix rule.
+            move |s, n| {
+                accounts_mut(s, i)?.health = Health::Mix(n);
+                Some(())
+            },
+        ),
+    ];
+    for (k, name) in roles.iter().enumerate() {
+        // Labels stay within the form's label column.
+        let name: String = name.chars().take(14).collect();
+        v.extend([
+            num(
+                &format!("{name} count"),
+                format!("{p}.contacts[{k}].count"),
+                INT,
+                move |s| Some(f64::from(role(s, i, k)?.count)),
+                move |s, n| {
+                    role_mut(s, i, k)?.count = n as u32;
+                    Some(())
+                },
+            ),
+            num(
+                &format!("{name} presence"),
+                format!("{p}.contacts[{k}].probability"),
+                PROB,
+                move |s| Some(role(s, i, k)?.probability),
+                move |s, n| {
+                    role_mut(s, i, k)?.probability = n;
+                    Some(())
+                },
+            ),
+            num(
+                &format!("{name} weight"),
+                format!("{p}.contacts[{k}].weight"),
+                NONNEG,
+                move |s| Some(role(s, i, k)?.weight),
+                move |s, n| {
+                    role_mut(s, i, k)?.weight = n;
+                    Some(())
+                },
+            ),
+        ]);
     }
     v
 }

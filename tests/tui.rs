@@ -916,3 +916,54 @@ fn a_segments_accounts_are_edited_in_its_form() {
     );
     assert!(render(&app, 120, 40).contains("simulation paused"));
 }
+
+#[test]
+fn the_acquisition_leg_is_edited_in_the_scenario_settings() {
+    use cxsim::tui::fields::Obj;
+    let mut app = open_fixture(Path::new("scenarios/b2b-saas-stool.ron"));
+    app.pane = Pane::InspList;
+    app.insp_obj = 0;
+    assert_eq!(app.current_obj(), Obj::Settings);
+    key(&mut app, KeyCode::Enter);
+    let funnel = app
+        .scenario
+        .acquisition
+        .as_ref()
+        .map(|a| a.funnels[0].segment.clone())
+        .expect("funnels");
+    let label = format!("{funnel} won");
+    let at = app
+        .current_fields()
+        .iter()
+        .position(|f| f.label == label)
+        .unwrap_or_else(|| panic!("no field {label}"));
+    while app.insp_field < at {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "0.3");
+    key(&mut app, KeyCode::Enter);
+    let won = |app: &App| {
+        app.scenario
+            .acquisition
+            .as_ref()
+            .map(|a| a.funnels[0].conversion_rate)
+    };
+    assert_eq!(won(&app), Some(0.3));
+    key(&mut app, KeyCode::Enter);
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "2");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.problems
+            .iter()
+            .any(|p| p.path == "acquisition.funnels[0].conversion_rate"),
+        "{:?}",
+        app.problems
+    );
+}

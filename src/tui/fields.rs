@@ -2,6 +2,7 @@
 //! kind, getter, setter) per object, shared by the inspector's rendering, editing and tests.
 
 use crate::accounts::{Accounts, ContactRole, Health};
+use crate::acquisition::{Acquisition, Funnel, Warners};
 use crate::advocacy::Advocacy;
 use crate::scenario::{
     Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,
@@ -219,6 +220,10 @@ pub fn fields(s: &Scenario, obj: Obj) -> Vec<Field> {
     match obj {
         Obj::Settings => {
             let mut v = settings_fields();
+            if let Some(a) = &s.acquisition {
+                let segments: Vec<String> = a.funnels.iter().map(|f| f.segment.clone()).collect();
+                v.extend(acquisition_fields(&segments));
+            }
             if s.advocacy.is_some() {
                 v.extend(advocacy_fields(s));
             }
@@ -365,6 +370,139 @@ fn settings_fields() -> Vec<Field> {
             Some(())
         },
     ));
+    v
+}
+
+type AcqGet = fn(&Acquisition) -> Option<f64>;
+type AcqSet = fn(&mut Acquisition, f64) -> Option<()>;
+
+/// A number of the acquisition leg (docs/format.md "Acquisition").
+fn acq(label: &str, path: &str, range: (f64, f64, bool), get: AcqGet, set: AcqSet) -> Field {
+    num(
+        label,
+        format!("acquisition.{path}"),
+        range,
+        move |s| get(s.acquisition.as_ref()?),
+        move |s, n| set(s.acquisition.as_mut()?, n),
+    )
+}
+
+fn funnel(s: &Scenario, k: usize) -> Option<&Funnel> {
+    s.acquisition.as_ref()?.funnels.get(k)
+}
+fn funnel_mut(s: &mut Scenario, k: usize) -> Option<&mut Funnel> {
+    s.acquisition.as_mut()?.funnels.get_mut(k)
+}
+
+/// The acquisition leg's numbers, after the scenario settings when the file has one: the
+/// base, word of mouth, and each funnel's rates and costs (labelled by its segment). Adding
+/// or removing funnels stays in the file.
+fn acquisition_fields(segments: &[String]) -> Vec<Field> {
+    let mut v = vec![
+        acq(
+            "Initial customers",
+            "initial_customers",
+            NONNEG,
+            |a| Some(a.initial_customers),
+            |a, n| {
+                a.initial_customers = n;
+                Some(())
+            },
+        ),
+        acq(
+            "Referral strength",
+            "referral_strength",
+            NONNEG,
+            |a| Some(a.referral_strength),
+            |a, n| {
+                a.referral_strength = n;
+                Some(())
+            },
+        ),
+        acq(
+            "Warning strength",
+            "warning_strength",
+            NONNEG,
+            |a| Some(a.warning_strength),
+            |a, n| {
+                a.warning_strength = n;
+                Some(())
+            },
+        ),
+        choice(
+            "Who warns others",
+            "acquisition.warners".into(),
+            strings(&["FailureChurners", "AllChurners"]),
+            |s| {
+                Some(usize::from(
+                    s.acquisition.as_ref()?.warners == Warners::AllChurners,
+                ))
+            },
+            |s, c| {
+                s.acquisition.as_mut()?.warners = if c == 1 {
+                    Warners::AllChurners
+                } else {
+                    Warners::FailureChurners
+                };
+                Some(())
+            },
+        ),
+    ];
+    type Get = fn(&Funnel) -> f64;
+    type Set = fn(&mut Funnel, f64);
+    type Column = (&'static str, &'static str, (f64, f64, bool), Get, Set);
+    let columns: [Column; 5] = [
+        (
+            "leads",
+            "leads_per_period",
+            NONNEG,
+            |f| f.leads_per_period,
+            |f, n| f.leads_per_period = n,
+        ),
+        (
+            "qualified",
+            "qualification_rate",
+            PROB,
+            |f| f.qualification_rate,
+            |f, n| f.qualification_rate = n,
+        ),
+        (
+            "won",
+            "conversion_rate",
+            PROB,
+            |f| f.conversion_rate,
+            |f, n| f.conversion_rate = n,
+        ),
+        (
+            "cost/lead",
+            "cost_per_lead",
+            NONNEG,
+            |f| f.cost_per_lead,
+            |f, n| f.cost_per_lead = n,
+        ),
+        (
+            "cost/win",
+            "cost_per_win",
+            NONNEG,
+            |f| f.cost_per_win,
+            |f, n| f.cost_per_win = n,
+        ),
+    ];
+    for (k, segment) in segments.iter().enumerate() {
+        let name: String = segment.chars().take(12).collect();
+        for (label, field, range, get, set) in columns {
+            v.push(num(
+                &format!("{name} {label}"),
+                format!("acquisition.funnels[{k}].{field}"),
+                range,
+                move |s| Some(get(funnel(s, k)?)),
+                move |s, n| {
+                    set(funnel_mut(s, k)?, n);
+                    Some(())
+                },
+            ));
+        }
+    }
     v
 }
 

@@ -63,6 +63,10 @@ pub struct ContactRole {
     /// Where this role's triad states start (default: the segment's `initial`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial: Option<TriadLevels>,
+    /// The touchpoint ids this role's contacts go through (default: every touchpoint). A
+    /// decision maker who never calls support, say, meets only the relationship touchpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meets: Option<Vec<String>>,
 }
 
 /// Account health from contact scores (docs/model.md §12).
@@ -184,6 +188,16 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                 );
             } else {
                 weight_sum += c.weight;
+            }
+            for (j, id) in c.meets.iter().flatten().enumerate() {
+                if !s.touchpoints.iter().any(|t| &t.id == id) {
+                    let known: Vec<&str> = s.touchpoints.iter().map(|t| t.id.as_str()).collect();
+                    push(
+                        format!("{q}.meets[{j}]"),
+                        format!("unknown touchpoint id \"{id}\""),
+                        &format!("known touchpoints: {}", known.join(", ")),
+                    );
+                }
             }
             if let Some(init) = c.initial {
                 for (name, v) in [

@@ -432,6 +432,81 @@ fn csv_without_accounts_has_no_accounts_columns() {
     ));
 }
 
+/// `meets`: a role that meets every touchpoint is the default, bit for bit; a role that meets
+/// none keeps its starting states exactly; an unknown id is refused at its path.
+#[test]
+fn roles_meet_only_the_touchpoints_they_list() {
+    let text = shipped();
+    let base = model(&text);
+    let ids: Vec<String> = base
+        .scenario
+        .touchpoints
+        .iter()
+        .map(|t| format!("{:?}", t.id))
+        .collect();
+    let with_meets = |list: &str| {
+        text.replacen(
+            "(role: \"user\"",
+            &format!("(role: \"user\", meets: Some([{list}])"),
+            1,
+        )
+    };
+    assert_ne!(with_meets(""), text, "the shipped scenario has a user role");
+    let all = model(&with_meets(&ids.join(", ")));
+    assert_eq!(
+        json_on_threads(&base, CUSTOMERS, 3, 1),
+        json_on_threads(&all, CUSTOMERS, 3, 1),
+        "meeting every touchpoint is the default"
+    );
+    let none = model(&with_meets(""));
+    let r = run(&none, 5_000, 3);
+    let a = r.strategies[0].accounts.as_ref().expect("accounts");
+    let (k, user) = a
+        .roles
+        .iter()
+        .enumerate()
+        .find(|(_, x)| x.role == "user")
+        .expect("the user role");
+    let seg = none
+        .scenario
+        .segments
+        .iter()
+        .find(|g| g.id == user.segment)
+        .expect("the user's segment");
+    let start = seg
+        .accounts
+        .as_ref()
+        .and_then(|acc| acc.contacts.iter().find(|c| c.role == "user"))
+        .and_then(|c| c.initial)
+        .unwrap_or(seg.initial);
+    for p in &user.states {
+        assert!(
+            (p.satisfied - start.satisfied).abs() < 1e-9
+                && (p.pleased - start.pleased).abs() < 1e-9
+                && (p.loyal - start.loyal).abs() < 1e-9,
+            "role {k} moved at period {}: {p:?} vs {start:?}",
+            p.period
+        );
+    }
+    // Other roles still go through the journey.
+    let moved = a.roles.iter().filter(|x| x.role != "user").any(|x| {
+        x.states
+            .last()
+            .is_some_and(|p| (p.loyal - x.states[0].loyal).abs() > 1e-3)
+    });
+    assert!(moved, "the other roles' states never moved");
+    // An unknown id is refused, with the field path and the known ids.
+    let err = cxsim::load::load_str(Path::new("x.ron"), &with_meets("\"no-such-touchpoint\""))
+        .expect_err("unknown touchpoint");
+    let msg = err.to_string();
+    assert!(msg.contains(".meets[0]"), "{msg}");
+    assert!(
+        msg.contains("unknown touchpoint id \"no-such-touchpoint\""),
+        "{msg}"
+    );
+    assert!(msg.contains("platform-sla"), "{msg}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Shards: the parts of a sharded run merge to the bytes of the single run.
 

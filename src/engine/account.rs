@@ -27,6 +27,8 @@ pub(crate) struct SlotC {
     pub probability: f64,
     pub weight: f64,
     pub initial: [f64; 3],
+    /// Per touchpoint (file order): whether the role's contacts go through it; `None` = all.
+    pub meets: Option<Vec<bool>>,
 }
 
 /// A segment's `accounts`, compiled.
@@ -61,12 +63,19 @@ impl AccountsC {
                 let mut slots = Vec::new();
                 for c in &a.contacts {
                     let init: TriadLevels = c.initial.unwrap_or(seg.initial);
+                    let meets = c.meets.as_ref().map(|ids| {
+                        s.touchpoints
+                            .iter()
+                            .map(|t| ids.contains(&t.id))
+                            .collect::<Vec<bool>>()
+                    });
                     for _ in 0..c.count {
                         slots.push(SlotC {
                             role: n_roles,
                             probability: c.probability,
                             weight: c.weight,
                             initial: [init.satisfied, init.pleased, init.loyal],
+                            meets: meets.clone(),
                         });
                     }
                     n_roles += 1;
@@ -165,6 +174,8 @@ fn slot_stream(account_seed: u64, j: usize) -> CustomerRng {
 struct Contact {
     /// Index into the account's streams (0 = the account's own stream).
     stream: usize,
+    /// Index of the contact's slot in `AccountC::slots`.
+    slot: usize,
     role: usize,
     /// Weight in the health; the roles' weights, or 1 each when all present weights are 0.
     weight: f64,
@@ -213,6 +224,7 @@ pub(super) fn simulate_account(
         };
         contacts.push(Contact {
             stream,
+            slot: j,
             role: slot.role,
             weight: slot.weight,
             s: slot.initial,
@@ -224,6 +236,7 @@ pub(super) fn simulate_account(
     {
         contacts.push(Contact {
             stream: 0,
+            slot: 0,
             role: slot.role,
             weight: slot.weight,
             s: slot.initial,
@@ -322,8 +335,10 @@ pub(super) fn simulate_account(
         let mut worst_k = u32::MAX;
         for c in contacts.iter_mut() {
             let rng = &mut streams[c.stream];
+            let meets = ac.slots.get(c.slot).and_then(|x| x.meets.as_deref());
             let (cost, inc, harm, k) = contact_period(
                 st,
+                meets,
                 rng,
                 &mut c.s,
                 counts,
@@ -411,6 +426,7 @@ pub(super) fn simulate_account(
 #[allow(clippy::too_many_arguments)]
 fn contact_period(
     st: &ArmC,
+    meets: Option<&[bool]>,
     rng: &mut CustomerRng,
     s: &mut [f64; 3],
     counts: &mut [[u32; 2]],
@@ -427,6 +443,11 @@ fn contact_period(
     let mut worst_harm = NO_HARM;
     let mut worst_k = u32::MAX;
     for (k, tp) in st.tps.iter().enumerate() {
+        // A touchpoint the role does not meet draws nothing, so `meets` listing every
+        // touchpoint gives the same bits as no `meets`.
+        if meets.is_some_and(|m| !m.get(tp.file_index).copied().unwrap_or(true)) {
+            continue;
+        }
         let mut n = match tp.kind {
             super::TriggerKind::Every => 1,
             super::TriggerKind::OnIncident if period_incidents == 0 => continue,

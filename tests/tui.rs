@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 mod common;
-use common::tui::{ctrl, key, render, typed};
+use common::tui::{ctrl, go_to_field, key, render, retype, typed};
 
 /// Simulates the app's scenario synchronously and installs the results.
 fn with_results(app: &mut App) {
@@ -765,22 +765,11 @@ fn the_advocacy_programme_is_edited_in_the_scenario_settings() {
     ] {
         assert!(labels.iter().any(|x| x == l), "{l} missing from {labels:?}");
     }
-    let at = labels
-        .iter()
-        .position(|l| l == "Get-well success")
-        .expect("the field");
-    while app.insp_field < at {
-        key(&mut app, KeyCode::Down);
-    }
+    go_to_field(&mut app, "Get-well success");
     let form = render(&app, 120, 40);
     assert!(form.contains("Get-well success"), "{form}");
     // A valid value lands in the scenario …
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..10 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typed(&mut app, "0.85");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, "0.85");
     let plan = |app: &App| {
         app.scenario
             .advocacy
@@ -789,12 +778,7 @@ fn the_advocacy_programme_is_edited_in_the_scenario_settings() {
     };
     assert_eq!(plan(&app), Some(0.85));
     // … an out-of-range one shows validate's message at validate's path …
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..10 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typed(&mut app, "1.5");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, "1.5");
     assert!(
         app.problems
             .iter()
@@ -808,13 +792,7 @@ fn the_advocacy_programme_is_edited_in_the_scenario_settings() {
     assert_eq!(plan(&app), Some(0.7));
     assert!(app.problems.is_empty(), "{:?}", app.problems);
     // A pick-list: reopening on a related incident.
-    let at = labels
-        .iter()
-        .position(|l| l == "Reopen on related")
-        .expect("the field");
-    while app.insp_field < at {
-        key(&mut app, KeyCode::Down);
-    }
+    go_to_field(&mut app, "Reopen on related");
     key(&mut app, KeyCode::Right);
     let reopen = app
         .scenario
@@ -850,19 +828,6 @@ fn a_segments_accounts_are_edited_in_its_form() {
         .expect("segment listed");
     key(&mut app, KeyCode::Enter);
     let fields = app.current_fields();
-    let go = |app: &mut App, label: &str| {
-        let at = app
-            .current_fields()
-            .iter()
-            .position(|f| f.label == label)
-            .unwrap_or_else(|| panic!("no field {label}"));
-        while app.insp_field > at {
-            key(app, KeyCode::Up);
-        }
-        while app.insp_field < at {
-            key(app, KeyCode::Down);
-        }
-    };
     let role = app.scenario.segments[seg]
         .accounts
         .as_ref()
@@ -870,7 +835,7 @@ fn a_segments_accounts_are_edited_in_its_form() {
         .expect("accounts");
     assert!(fields.iter().any(|f| f.label == format!("{role} weight")));
     // The health rule cycles Mean → Weakest → Mix(0.5), and λ is then editable.
-    go(&mut app, "Account health");
+    go_to_field(&mut app, "Account health");
     let health = |app: &App| {
         app.scenario.segments[seg]
             .accounts
@@ -882,32 +847,20 @@ fn a_segments_accounts_are_edited_in_its_form() {
     }
     key(&mut app, KeyCode::Right);
     assert_eq!(health(&app), Some(Health::Mix(0.5)));
-    go(&mut app, "Health mix λ");
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..10 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typed(&mut app, "0.25");
-    key(&mut app, KeyCode::Enter);
+    go_to_field(&mut app, "Health mix λ");
+    retype(&mut app, "0.25");
     assert_eq!(health(&app), Some(Health::Mix(0.25)));
     // Setting λ under another rule selects Mix.
-    go(&mut app, "Account health");
+    go_to_field(&mut app, "Account health");
     while health(&app) != Some(Health::Mean) {
         key(&mut app, KeyCode::Right);
     }
-    go(&mut app, "Health mix λ");
-    key(&mut app, KeyCode::Enter);
-    typed(&mut app, "0.4");
-    key(&mut app, KeyCode::Enter);
+    go_to_field(&mut app, "Health mix λ");
+    retype(&mut app, "0.4");
     assert_eq!(health(&app), Some(Health::Mix(0.4)));
     // A negative weight is refused by validate at the role's path.
-    go(&mut app, &format!("{role} weight"));
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..10 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typed(&mut app, "-1");
-    key(&mut app, KeyCode::Enter);
+    go_to_field(&mut app, &format!("{role} weight"));
+    retype(&mut app, "-1");
     let path = format!("segments[{seg}].accounts.contacts[1].weight");
     assert!(
         app.problems.iter().any(|p| p.path == path),
@@ -931,21 +884,8 @@ fn the_acquisition_leg_is_edited_in_the_scenario_settings() {
         .as_ref()
         .map(|a| a.funnels[0].segment.clone())
         .expect("funnels");
-    let label = format!("{funnel} won");
-    let at = app
-        .current_fields()
-        .iter()
-        .position(|f| f.label == label)
-        .unwrap_or_else(|| panic!("no field {label}"));
-    while app.insp_field < at {
-        key(&mut app, KeyCode::Down);
-    }
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..10 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typed(&mut app, "0.3");
-    key(&mut app, KeyCode::Enter);
+    go_to_field(&mut app, &format!("{funnel} won"));
+    retype(&mut app, "0.3");
     let won = |app: &App| {
         app.scenario
             .acquisition
@@ -953,12 +893,7 @@ fn the_acquisition_leg_is_edited_in_the_scenario_settings() {
             .map(|a| a.funnels[0].conversion_rate)
     };
     assert_eq!(won(&app), Some(0.3));
-    key(&mut app, KeyCode::Enter);
-    for _ in 0..10 {
-        key(&mut app, KeyCode::Backspace);
-    }
-    typed(&mut app, "2");
-    key(&mut app, KeyCode::Enter);
+    retype(&mut app, "2");
     assert!(
         app.problems
             .iter()

@@ -43,3 +43,29 @@ pub fn typed(app: &mut App, s: &str) {
         key(app, KeyCode::Char(c));
     }
 }
+
+/// Moves the inspector form's selection to the field labelled `label`.
+pub fn go_to_field(app: &mut App, label: &str) {
+    let at = app
+        .current_fields()
+        .iter()
+        .position(|f| f.label == label)
+        .unwrap_or_else(|| panic!("no field {label}"));
+    while app.insp_field > at {
+        key(app, KeyCode::Up);
+    }
+    while app.insp_field < at {
+        key(app, KeyCode::Down);
+    }
+}
+
+/// Opens the selected field's editor, clears it, types `text` and accepts it with Enter.
+pub fn retype(app: &mut App, text: &str) {
+    key(app, KeyCode::Enter);
+    key(app, KeyCode::End);
+    for _ in 0..40 {
+        key(app, KeyCode::Backspace);
+    }
+    typed(app, text);
+    key(app, KeyCode::Enter);
+}

@@ -575,7 +575,7 @@ impl CustomerStart {
             .position(|s| u < s.cum_share)
             .unwrap_or(arm.segments.len().saturating_sub(1));
         let theta = match &arm.segments[segment].propensity {
-            PropensityC::Beta(b) => b.sample(rng.inner()),
+            PropensityC::Beta(b) => b.sample(&mut rng),
             PropensityC::Fixed(t) => *t,
         };
         CustomerStart {
@@ -840,8 +840,9 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     ]
 }
 
-/// How many times a touchpoint that does not run every period runs in this period.
-#[inline(never)]
+/// How many times a touchpoint that does not run every period runs in this period. Inlined: a
+/// call would take the stream's address and keep its state out of registers in the kernel.
+#[inline(always)]
 fn occurrences(tp: &Tp, rng: &mut CustomerRng, counts: &[[u32; 2]], incidents: u32) -> u32 {
     match tp.kind {
         TriggerKind::Every => 1,

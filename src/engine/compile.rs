@@ -33,6 +33,8 @@ pub(crate) struct Tp {
     /// Range into `Compiled::escalations`.
     pub esc_start: usize,
     pub esc_end: usize,
+    /// Triggered every period and without escalations: the kernel's straight path.
+    pub every_plain: bool,
     pub stage: u8,
     /// Index of the touchpoint in the scenario file (for per-touchpoint results).
     pub file_index: usize,
@@ -280,6 +282,7 @@ impl ArmC {
                     opens_incident,
                     esc_start,
                     esc_end: escalations.len(),
+                    every_plain: kind == TriggerKind::Every && esc_start == escalations.len(),
                     stage: tp.stage as u8,
                     file_index: i,
                 }

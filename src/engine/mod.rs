@@ -685,7 +685,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         // Written once and expanded twice, so that touchpoints run every period (most of them)
         // get a straight-line body and only the others a loop.
         macro_rules! occurrence {
-            ($k:expr, $tp:expr, $fail_count:expr, $j:expr) => {{
+            ($k:expr, $tp:expr, $fail_count:expr, $j:expr, $escalates:expr) => {{
                 let (k, tp, j): (usize, &Tp, u32) = ($k, $tp, $j);
                 let mut quality_thr = if ORG && !st.org_quality.is_empty() {
                     st.org_quality[t0 * n_tps + k]
@@ -702,7 +702,8 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 let ok = rng.hit(quality_thr);
                 let mut failed = !ok;
                 period_cost += tp.cost;
-                let mut aff = if ok { &tp.on_success } else { &tp.on_failure };
+                // Integer selects marked unpredictable stay cmovs (LLVM otherwise may branch).
+                let mut aff = std::hint::select_unpredictable(ok, &tp.on_success, &tp.on_failure);
                 // Customer care: one more draw, only after a failure of a touchpoint with recovery.
                 if ORG
                     && failed
@@ -729,7 +730,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 // bounded by the validated protection weights, far below 1e300.
                 let candidate = harm - f64::from(u8::from(!failed)) * 1e300;
                 let worse = candidate > worst_harm;
-                worst_k = if worse { k as u32 } else { worst_k };
+                worst_k = std::hint::select_unpredictable(worse, k as u32, worst_k);
                 // `max` without its NaN fix-up (one maxsd): worst_harm is never NaN, and a NaN
                 // candidate keeps it either way. Ties differ only in the sign of a zero, which
                 // the comparisons that read the harm do not see.
@@ -748,10 +749,9 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 if ANY_AFTER {
                     counts[k][usize::from(failed)] += 1;
                 }
-                // One branch on `failed & has escalations` (non-short-circuit): for touchpoints
-                // without escalations it is always false, so predictable, where a test of the
-                // outcome alone would not be.
-                if failed & (tp.esc_start != tp.esc_end) {
+                // Compiled out for touchpoints known to have no escalations, so the outcome (a
+                // coin flip the CPU cannot predict) is not branched on.
+                if $escalates && failed {
                     for &(thr, cost) in &st.escalations[tp.esc_start..tp.esc_end] {
                         if rng.hit(thr) {
                             escalations += 1;
@@ -764,15 +764,19 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         // `fails` (run order, as long as `tps`) counts failures for the caller, which adds
         // them to `tp_failures` once per unit: zipped, it needs no index or bounds check.
         for (k, (tp, fail_count)) in st.tps.iter().zip(fails.iter_mut()).enumerate() {
+            // No `continue` here: a second loop latch would let LLVM split off an inner loop
+            // of plain touchpoints, where its cmov converter turns the coin-flip selects into
+            // branches.
             match tp.kind {
-                TriggerKind::Every => occurrence!(k, tp, fail_count, 0),
+                _ if tp.every_plain => occurrence!(k, tp, fail_count, 0, false),
+                TriggerKind::Every => occurrence!(k, tp, fail_count, 0, true),
                 // Incidents are rare: skip the bookkeeping when there are none.
                 TriggerKind::OnIncident if period_incidents == 0 => {}
                 _ => {
                     let n = occurrences(tp, &mut rng, counts, period_incidents);
                     tp_runs[tp.file_index] += u64::from(n);
                     for j in 0..n {
-                        occurrence!(k, tp, fail_count, j);
+                        occurrence!(k, tp, fail_count, j, true);
                     }
                 }
             }

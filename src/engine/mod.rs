@@ -702,8 +702,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 let ok = rng.hit(quality_thr);
                 let mut failed = !ok;
                 period_cost += tp.cost;
-                // Integer selects marked unpredictable stay cmovs (LLVM otherwise may branch).
-                let mut aff = std::hint::select_unpredictable(ok, &tp.on_success, &tp.on_failure);
+                let mut aff = &tp.effects[usize::from(failed)];
                 // Customer care: one more draw, only after a failure of a touchpoint with recovery.
                 if ORG
                     && failed
@@ -715,11 +714,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                     period_cost += rc.cost;
                     tp_recovered[tp.file_index] += 1;
                 }
-                let next = [
-                    aff[0].0 + aff[0].1 * s[0],
-                    aff[1].0 + aff[1].1 * s[1],
-                    aff[2].0 + aff[2].1 * s[2],
-                ];
+                let next = aff.apply(s);
                 // Harm: how much this failure raised the log-hazard. Computed for every
                 // occurrence and kept by selects, not branches: outcomes are coin flips.
                 let harm =

@@ -598,6 +598,9 @@ impl CustomerStart {
 /// The harm of "no failure yet" in a period: below any real failure's harm.
 const NO_HARM: f64 = -1e300;
 
+/// Added to an occurrence's harm, by outcome (success, failure): see the kernel.
+const SINK: [f64; 2] = [-1e300, -0.0];
+
 /// Simulates one customer under one strategy; returns the per-customer metrics.
 ///
 /// Hot loop: no allocation, no hashing; `counts` and `history` are per-worker scratch. Periods
@@ -719,11 +722,12 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 // occurrence and kept by selects, not branches: outcomes are coin flips.
                 let harm =
                     w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
-                // Arithmetic, not `if`: LLVM turns every form of select here (even
+                // A lookup, not `if`: LLVM turns every form of f64 select here (even
                 // `select_unpredictable`) into a branch, mispredicted for coin-flip outcomes.
                 // A success's candidate sinks to −1e300, which never beats NO_HARM; |harm| is
-                // bounded by the validated protection weights, far below 1e300.
-                let candidate = harm - f64::from(u8::from(!failed)) * 1e300;
+                // bounded by the validated protection weights, far below 1e300. A failure's is
+                // harm + (−0) = harm exactly.
+                let candidate = harm + SINK[usize::from(failed)];
                 let worse = candidate > worst_harm;
                 worst_k = std::hint::select_unpredictable(worse, k as u32, worst_k);
                 // `max` without its NaN fix-up (one maxsd): worst_harm is never NaN, and a NaN

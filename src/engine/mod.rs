@@ -729,6 +729,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 // harm + (−0) = harm exactly.
                 let candidate = harm + SINK[usize::from(failed)];
                 let worse = candidate > worst_harm;
+                // An integer select marked unpredictable stays a cmov.
                 worst_k = std::hint::select_unpredictable(worse, k as u32, worst_k);
                 // `max` without its NaN fix-up (one maxsd): worst_harm is never NaN, and a NaN
                 // candidate keeps it either way. Ties differ only in the sign of a zero, which

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::compile::{Affine, ArmC};
+use super::compile::ArmC;
 use super::rng::{CustomerRng, mix64};
 use super::{CustomerStart, M, NO_HARM, StrategyAcc, attribute, occurrences};
 use crate::accounts::Health;
@@ -462,12 +462,7 @@ fn contact_period(
             let ok = rng.hit(tp.quality_thr);
             let failed = !ok;
             period_cost += tp.cost;
-            let aff: &Affine = if ok { &tp.on_success } else { &tp.on_failure };
-            let next = [
-                aff[0].0 + aff[0].1 * s[0],
-                aff[1].0 + aff[1].1 * s[1],
-                aff[2].0 + aff[2].1 * s[2],
-            ];
+            let next = tp.effects[usize::from(failed)].apply(*s);
             let harm = w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
             if failed && harm > worst_harm {
                 worst_harm = harm;

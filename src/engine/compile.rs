@@ -16,6 +16,33 @@ pub(crate) enum TriggerKind {
 /// `state' = add + mul · state` for each of the three states: one form for Up, Down and Keep.
 pub(crate) type Affine = [(f64, f64); 3];
 
+/// An [`Affine`] as the kernels read it: the three adds, then the three multipliers, so the
+/// first two states update as one vector operation without shuffles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Lin {
+    pub add: [f64; 3],
+    pub mul: [f64; 3],
+}
+
+impl Lin {
+    pub fn new(a: Affine) -> Lin {
+        Lin {
+            add: [a[0].0, a[1].0, a[2].0],
+            mul: [a[0].1, a[1].1, a[2].1],
+        }
+    }
+
+    /// `add + mul · s`, state by state (the same operations as on an [`Affine`]).
+    #[inline(always)]
+    pub fn apply(&self, s: [f64; 3]) -> [f64; 3] {
+        [
+            self.add[0] + self.mul[0] * s[0],
+            self.add[1] + self.mul[1] * s[1],
+            self.add[2] + self.mul[2] * s[2],
+        ]
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Tp {
     pub kind: TriggerKind,
@@ -27,12 +54,14 @@ pub(crate) struct Tp {
     pub outcome_mask: u8,
     pub quality_thr: u64,
     pub cost: f64,
-    pub on_success: Affine,
-    pub on_failure: Affine,
+    /// Effects of a success (index 0) and of a failure (index 1).
+    pub effects: [Lin; 2],
     pub opens_incident: bool,
     /// Range into `Compiled::escalations`.
     pub esc_start: usize,
     pub esc_end: usize,
+    /// Triggered every period and without escalations: the kernel's straight path.
+    pub every_plain: bool,
     pub stage: u8,
     /// Index of the touchpoint in the scenario file (for per-touchpoint results).
     pub file_index: usize,
@@ -90,7 +119,7 @@ pub(crate) struct ArmC {
 pub(crate) struct RecoveryC {
     pub thr: u64,
     pub cost: f64,
-    pub effects: Affine,
+    pub effects: Lin,
 }
 
 impl ArmC {
@@ -267,19 +296,22 @@ impl ArmC {
                     outcome_mask,
                     quality_thr: threshold(quality),
                     cost: design_cost,
-                    on_success: [
-                        affine(e.success.satisfied),
-                        affine(e.success.pleased),
-                        affine(e.success.loyal),
-                    ],
-                    on_failure: [
-                        affine(e.failure.satisfied),
-                        affine(e.failure.pleased),
-                        affine(e.failure.loyal),
+                    effects: [
+                        Lin::new([
+                            affine(e.success.satisfied),
+                            affine(e.success.pleased),
+                            affine(e.success.loyal),
+                        ]),
+                        Lin::new([
+                            affine(e.failure.satisfied),
+                            affine(e.failure.pleased),
+                            affine(e.failure.loyal),
+                        ]),
                     ],
                     opens_incident,
                     esc_start,
                     esc_end: escalations.len(),
+                    every_plain: kind == TriggerKind::Every && esc_start == escalations.len(),
                     stage: tp.stage as u8,
                     file_index: i,
                 }
@@ -307,11 +339,11 @@ impl ArmC {
                         s.touchpoints[i].recovery.map(|r| RecoveryC {
                             thr: threshold(r.quality),
                             cost: r.cost,
-                            effects: [
+                            effects: Lin::new([
                                 affine(r.effects.satisfied),
                                 affine(r.effects.pleased),
                                 affine(r.effects.loyal),
-                            ],
+                            ]),
                         })
                     })
                     .collect();

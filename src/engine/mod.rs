@@ -477,6 +477,8 @@ impl Engine {
         let mut counts = vec![[0u32; 2]; max_tp];
         let mut history = vec![(0.0f64, u32::MAX); c.horizon + 1];
         let mut values = vec![[0.0f64; M]; n_s];
+        // Failures per arm and run position, added to `tp_failures` at the end of the unit.
+        let mut fails: Vec<Vec<u64>> = c.arms.iter().map(|a| vec![0; a.tps.len()]).collect();
         let mut starts: Vec<CustomerStart> = Vec::with_capacity(n_s);
         for idx in first..last {
             starts.clear();
@@ -516,6 +518,7 @@ impl Engine {
                         &mut acc.strategies[si],
                         &mut counts,
                         &mut history,
+                        &mut fails[si],
                     ),
                     Some(ac) => account::simulate_account(
                         c.horizon,
@@ -548,6 +551,11 @@ impl Engine {
                 }
             }
         }
+        for ((sa, arm), f) in acc.strategies.iter_mut().zip(&c.arms).zip(&fails) {
+            for (tp, n) in arm.tps.iter().zip(f) {
+                sa.tp_failures[tp.file_index] += n;
+            }
+        }
         acc.customers = last.saturating_sub(first);
         acc
     }
@@ -575,7 +583,7 @@ impl CustomerStart {
             .position(|s| u < s.cum_share)
             .unwrap_or(arm.segments.len().saturating_sub(1));
         let theta = match &arm.segments[segment].propensity {
-            PropensityC::Beta(b) => b.sample(rng.inner()),
+            PropensityC::Beta(b) => b.sample(&mut rng),
             PropensityC::Fixed(t) => *t,
         };
         CustomerStart {
@@ -590,6 +598,9 @@ impl CustomerStart {
 /// The harm of "no failure yet" in a period: below any real failure's harm.
 const NO_HARM: f64 = -1e300;
 
+/// Added to an occurrence's harm, by outcome (success, failure): see the kernel.
+const SINK: [f64; 2] = [-1e300, -0.0];
+
 /// Simulates one customer under one strategy; returns the per-customer metrics.
 ///
 /// Hot loop: no allocation, no hashing; `counts` and `history` are per-worker scratch. Periods
@@ -603,6 +614,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     acc: &mut StrategyAcc,
     counts: &mut [[u32; 2]],
     history: &mut [(f64, u32)],
+    fails: &mut [u64],
 ) -> [f64; M] {
     let CustomerStart {
         mut rng,
@@ -627,7 +639,6 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         triad_sum,
         revenue_sum,
         tp_runs,
-        tp_failures,
         tp_recovered,
         advocacy,
         ..
@@ -641,6 +652,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     };
     let mut adv_openers = [0u16; 64];
     let n_tps = st.tps.len();
+    let fails = &mut fails[..n_tps];
 
     let mut revenue = 0.0;
     let mut disc_revenue = 0.0;
@@ -672,20 +684,12 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         // Bookkeeping below is branch-free: outcomes are coin flips the CPU cannot predict.
         let mut worst_harm = NO_HARM;
         let mut worst_k = u32::MAX;
-        for (k, tp) in st.tps.iter().enumerate() {
-            let mut n = match tp.kind {
-                TriggerKind::Every => 1,
-                // Incidents are rare: skip the bookkeeping when there are none.
-                TriggerKind::OnIncident if period_incidents == 0 => continue,
-                _ => {
-                    let n = occurrences(tp, &mut rng, counts, period_incidents);
-                    tp_runs[tp.file_index] += u64::from(n);
-                    n
-                }
-            };
-            let total = n;
-            while n > 0 {
-                n -= 1;
+        // One occurrence (number `j` in the period) of the touchpoint at run position `k`.
+        // Written once and expanded twice, so that touchpoints run every period (most of them)
+        // get a straight-line body and only the others a loop.
+        macro_rules! occurrence {
+            ($k:expr, $tp:expr, $fail_count:expr, $j:expr, $escalates:expr) => {{
+                let (k, tp, j): (usize, &Tp, u32) = ($k, $tp, $j);
                 let mut quality_thr = if ORG && !st.org_quality.is_empty() {
                     st.org_quality[t0 * n_tps + k]
                 } else {
@@ -701,7 +705,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 let ok = rng.hit(quality_thr);
                 let mut failed = !ok;
                 period_cost += tp.cost;
-                let mut aff = if ok { &tp.on_success } else { &tp.on_failure };
+                let mut aff = &tp.effects[usize::from(failed)];
                 // Customer care: one more draw, only after a failure of a touchpoint with recovery.
                 if ORG
                     && failed
@@ -713,44 +717,66 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                     period_cost += rc.cost;
                     tp_recovered[tp.file_index] += 1;
                 }
-                let next = [
-                    aff[0].0 + aff[0].1 * s[0],
-                    aff[1].0 + aff[1].1 * s[1],
-                    aff[2].0 + aff[2].1 * s[2],
-                ];
+                let next = aff.apply(s);
                 // Harm: how much this failure raised the log-hazard. Computed for every
                 // occurrence and kept by selects, not branches: outcomes are coin flips.
                 let harm =
                     w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
-                // Arithmetic, not `if`: LLVM turns every form of select here (even
+                // A lookup, not `if`: LLVM turns every form of f64 select here (even
                 // `select_unpredictable`) into a branch, mispredicted for coin-flip outcomes.
                 // A success's candidate sinks to −1e300, which never beats NO_HARM; |harm| is
-                // bounded by the validated protection weights, far below 1e300.
-                let candidate = harm - f64::from(u8::from(!failed)) * 1e300;
+                // bounded by the validated protection weights, far below 1e300. A failure's is
+                // harm + (−0) = harm exactly.
+                let candidate = harm + SINK[usize::from(failed)];
                 let worse = candidate > worst_harm;
-                worst_k = if worse { k as u32 } else { worst_k };
-                worst_harm = worst_harm.max(candidate);
+                // An integer select marked unpredictable stays a cmov.
+                worst_k = std::hint::select_unpredictable(worse, k as u32, worst_k);
+                // `max` without its NaN fix-up (one maxsd): worst_harm is never NaN, and a NaN
+                // candidate keeps it either way. Ties differ only in the sign of a zero, which
+                // the comparisons that read the harm do not see.
+                worst_harm = if worse { candidate } else { worst_harm };
                 s = next;
-                tp_failures[tp.file_index] += u64::from(!ok);
+                *$fail_count += u64::from(!ok);
                 if ADV && failed {
                     if tp.opens_incident {
                         adv_openers[period_incidents.min(63) as usize] = k as u16;
                     }
                     if tp.kind == TriggerKind::OnIncident {
-                        failed_handling |= 1u64 << (total - 1 - n).min(63);
+                        failed_handling |= 1u64 << j.min(63);
                     }
                 }
                 period_incidents += u32::from(failed & tp.opens_incident);
                 if ANY_AFTER {
                     counts[k][usize::from(failed)] += 1;
                 }
-                // An empty range unless it failed: for touchpoints without escalations the loop
-                // test is then predictable, where a test of the outcome would not be.
-                let esc_end = if failed { tp.esc_end } else { tp.esc_start };
-                for &(thr, cost) in &st.escalations[tp.esc_start..esc_end] {
-                    if rng.hit(thr) {
-                        escalations += 1;
-                        period_cost += cost;
+                // Compiled out for touchpoints known to have no escalations, so the outcome (a
+                // coin flip the CPU cannot predict) is not branched on.
+                if $escalates && failed {
+                    for &(thr, cost) in &st.escalations[tp.esc_start..tp.esc_end] {
+                        if rng.hit(thr) {
+                            escalations += 1;
+                            period_cost += cost;
+                        }
+                    }
+                }
+            }};
+        }
+        // `fails` (run order, as long as `tps`) counts failures for the caller, which adds
+        // them to `tp_failures` once per unit: zipped, it needs no index or bounds check.
+        for (k, (tp, fail_count)) in st.tps.iter().zip(fails.iter_mut()).enumerate() {
+            // No `continue` here: a second loop latch would let LLVM split off an inner loop
+            // of plain touchpoints, where its cmov converter turns the coin-flip selects into
+            // branches.
+            match tp.kind {
+                _ if tp.every_plain => occurrence!(k, tp, fail_count, 0, false),
+                TriggerKind::Every => occurrence!(k, tp, fail_count, 0, true),
+                // Incidents are rare: skip the bookkeeping when there are none.
+                TriggerKind::OnIncident if period_incidents == 0 => {}
+                _ => {
+                    let n = occurrences(tp, &mut rng, counts, period_incidents);
+                    tp_runs[tp.file_index] += u64::from(n);
+                    for j in 0..n {
+                        occurrence!(k, tp, fail_count, j, true);
                     }
                 }
             }
@@ -840,8 +866,9 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     ]
 }
 
-/// How many times a touchpoint that does not run every period runs in this period.
-#[inline(never)]
+/// How many times a touchpoint that does not run every period runs in this period. Inlined: a
+/// call would take the stream's address and keep its state out of registers in the kernel.
+#[inline(always)]
 fn occurrences(tp: &Tp, rng: &mut CustomerRng, counts: &[[u32; 2]], incidents: u32) -> u32 {
     match tp.kind {
         TriggerKind::Every => 1,

@@ -176,23 +176,14 @@ fn touchpoint_changes(a: &Touchpoint, b: &Touchpoint, currency: &str) -> Vec<Str
         follow_on_words(&b.on_failure, currency),
     );
     f.text("notes", &a.notes, &b.notes);
-    // The organisation's fields (docs/format.md "Organisation"), field by field.
+    // The organisation's fields (docs/format.md "Organisation"), field by field; equal
+    // fields give no lines.
     let mut out = f.out;
-    if a.team != b.team {
-        out.extend(field_changes(title, "team", &a.team, &b.team));
-    }
-    if a.delivery != b.delivery {
-        out.extend(field_changes(title, "delivery", &a.delivery, &b.delivery));
-    }
-    if a.recovery != b.recovery {
-        out.extend(field_changes(title, "recovery", &a.recovery, &b.recovery));
-    }
-    if a.feedback != b.feedback {
-        out.extend(field_changes(title, "feedback", &a.feedback, &b.feedback));
-    }
-    if a.variants != b.variants {
-        out.extend(field_changes(title, "variants", &a.variants, &b.variants));
-    }
+    out.extend(field_changes(title, "team", &a.team, &b.team));
+    out.extend(field_changes(title, "delivery", &a.delivery, &b.delivery));
+    out.extend(field_changes(title, "recovery", &a.recovery, &b.recovery));
+    out.extend(field_changes(title, "feedback", &a.feedback, &b.feedback));
+    out.extend(field_changes(title, "variants", &a.variants, &b.variants));
     out
 }
 
@@ -219,9 +210,7 @@ fn segment_changes(a: &Segment, b: &Segment, currency: &str) -> Vec<String> {
         propensity_words(&b.churn_propensity),
     );
     let mut out = f.out;
-    if a.accounts != b.accounts {
-        out.extend(field_changes(title, "accounts", &a.accounts, &b.accounts));
-    }
+    out.extend(field_changes(title, "accounts", &a.accounts, &b.accounts));
     out
 }
 
@@ -435,7 +424,8 @@ pub fn semantic_diff(old: &Scenario, new: &Scenario) -> Vec<Change> {
         kind: "changed",
         text,
     }));
-    // The optional sections, field by field (their own wording is in docs/format.md).
+    // The optional sections, field by field (their own wording is in docs/format.md); equal
+    // sections give no lines.
     let mut section = |subject: &str, lines: Vec<String>| {
         out.extend(lines.into_iter().map(|text| Change {
             subject: subject.into(),
@@ -443,24 +433,18 @@ pub fn semantic_diff(old: &Scenario, new: &Scenario) -> Vec<Change> {
             text,
         }));
     };
-    if old.organisation != new.organisation {
-        section(
-            "organisation",
-            field_changes("Organisation", "", &old.organisation, &new.organisation),
-        );
-    }
-    if old.acquisition != new.acquisition {
-        section(
-            "acquisition",
-            field_changes("Acquisition", "", &old.acquisition, &new.acquisition),
-        );
-    }
-    if old.advocacy != new.advocacy {
-        section(
-            "advocacy",
-            field_changes("Advocacy programme", "", &old.advocacy, &new.advocacy),
-        );
-    }
+    section(
+        "organisation",
+        field_changes("Organisation", "", &old.organisation, &new.organisation),
+    );
+    section(
+        "acquisition",
+        field_changes("Acquisition", "", &old.acquisition, &new.acquisition),
+    );
+    section(
+        "advocacy",
+        field_changes("Advocacy programme", "", &old.advocacy, &new.advocacy),
+    );
     by_key(
         &mut out,
         "segment",

@@ -12,7 +12,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 mod common;
-use common::tui::{ctrl, go_to_field, key, render, retype, typed};
+use common::tui::{assert_problem_at, ctrl, go_to_field, key, open_form, render, retype, typed};
 
 /// Simulates the app's scenario synchronously and installs the results.
 fn with_results(app: &mut App) {
@@ -744,13 +744,7 @@ fn objects_move_earlier_and_later_in_the_inspector_list() {
 fn the_advocacy_programme_is_edited_in_the_scenario_settings() {
     use cxsim::tui::fields::Obj;
     let mut app = open_fixture(Path::new("scenarios/advocacy-enterprise.ron"));
-    app.pane = Pane::InspList;
-    app.insp_obj = app
-        .objects()
-        .iter()
-        .position(|o| *o == Obj::Settings)
-        .expect("settings listed");
-    key(&mut app, KeyCode::Enter);
+    open_form(&mut app, Obj::Settings);
     assert_eq!(app.pane, Pane::InspForm);
     let labels: Vec<String> = app
         .current_fields()
@@ -779,13 +773,7 @@ fn the_advocacy_programme_is_edited_in_the_scenario_settings() {
     assert_eq!(plan(&app), Some(0.85));
     // … an out-of-range one shows validate's message at validate's path …
     retype(&mut app, "1.5");
-    assert!(
-        app.problems
-            .iter()
-            .any(|p| p.path == "advocacy.get_well.probability"),
-        "{:?}",
-        app.problems
-    );
+    assert_problem_at(&app, "advocacy.get_well.probability");
     // … and undo brings the file's value back.
     ctrl(&mut app, 'z');
     ctrl(&mut app, 'z');
@@ -820,13 +808,7 @@ fn a_segments_accounts_are_edited_in_its_form() {
         .iter()
         .position(|g| g.accounts.as_ref().is_some_and(|a| a.contacts.len() >= 2))
         .expect("a segment with several roles");
-    app.pane = Pane::InspList;
-    app.insp_obj = app
-        .objects()
-        .iter()
-        .position(|o| *o == Obj::Segment(seg))
-        .expect("segment listed");
-    key(&mut app, KeyCode::Enter);
+    open_form(&mut app, Obj::Segment(seg));
     let fields = app.current_fields();
     let role = app.scenario.segments[seg]
         .accounts
@@ -861,11 +843,9 @@ fn a_segments_accounts_are_edited_in_its_form() {
     // A negative weight is refused by validate at the role's path.
     go_to_field(&mut app, &format!("{role} weight"));
     retype(&mut app, "-1");
-    let path = format!("segments[{seg}].accounts.contacts[1].weight");
-    assert!(
-        app.problems.iter().any(|p| p.path == path),
-        "{path} not in {:?}",
-        app.problems
+    assert_problem_at(
+        &app,
+        &format!("segments[{seg}].accounts.contacts[1].weight"),
     );
     assert!(render(&app, 120, 40).contains("simulation paused"));
 }
@@ -874,10 +854,8 @@ fn a_segments_accounts_are_edited_in_its_form() {
 fn the_acquisition_leg_is_edited_in_the_scenario_settings() {
     use cxsim::tui::fields::Obj;
     let mut app = open_fixture(Path::new("scenarios/b2b-saas-stool.ron"));
-    app.pane = Pane::InspList;
-    app.insp_obj = 0;
+    open_form(&mut app, Obj::Settings);
     assert_eq!(app.current_obj(), Obj::Settings);
-    key(&mut app, KeyCode::Enter);
     let funnel = app
         .scenario
         .acquisition
@@ -894,11 +872,5 @@ fn the_acquisition_leg_is_edited_in_the_scenario_settings() {
     };
     assert_eq!(won(&app), Some(0.3));
     retype(&mut app, "2");
-    assert!(
-        app.problems
-            .iter()
-            .any(|p| p.path == "acquisition.funnels[0].conversion_rate"),
-        "{:?}",
-        app.problems
-    );
+    assert_problem_at(&app, "acquisition.funnels[0].conversion_rate");
 }

@@ -69,3 +69,23 @@ pub fn retype(app: &mut App, text: &str) {
     typed(app, text);
     key(app, KeyCode::Enter);
 }
+
+/// Selects `obj` in the inspector's list and opens its form.
+pub fn open_form(app: &mut App, obj: cxsim::tui::fields::Obj) {
+    app.pane = cxsim::tui::app::Pane::InspList;
+    app.insp_obj = app
+        .objects()
+        .iter()
+        .position(|o| *o == obj)
+        .unwrap_or_else(|| panic!("{obj:?} is not listed"));
+    key(app, KeyCode::Enter);
+}
+
+/// Asserts that validation reports a problem at `path`.
+pub fn assert_problem_at(app: &App, path: &str) {
+    assert!(
+        app.problems.iter().any(|p| p.path == path),
+        "no problem at {path}: {:?}",
+        app.problems
+    );
+}

@@ -41,6 +41,68 @@ impl Lin {
             self.add[2] + self.mul[2] * s[2],
         ]
     }
+
+    /// The new state and the harm of the change: `w · (s − s')`, how much it raised the
+    /// log-hazard.
+    #[inline(always)]
+    pub fn apply_harm(&self, s: [f64; 3], w: [f64; 3]) -> ([f64; 3], f64) {
+        let next = self.apply(s);
+        let harm = w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
+        (next, harm)
+    }
+
+    /// [`Lin::apply_harm`] for an effect that changes state `D` only (see [`Op::PlainSatisfied`]).
+    #[inline(always)]
+    pub fn apply_harm_one<const D: usize>(&self, s: [f64; 3], w: [f64; 3]) -> ([f64; 3], f64) {
+        let mut next = s;
+        next[D] = self.add[D] + self.mul[D] * s[D];
+        (next, w[D] * (s[D] - next[D]))
+    }
+}
+
+/// The kernel's path for a touchpoint, chosen once at compile time so the per-period loop
+/// dispatches on one small code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// Every period, no escalations, and both outcomes change only satisfaction (pleasure,
+    /// loyalty): the straight path updating that one state. Exactly the general path's
+    /// numbers: the other states' `0 + 1·s` is `s`, and their harm terms are zeros. One flat
+    /// code per state, so the dispatch is a single jump table.
+    PlainSatisfied,
+    PlainPleased,
+    PlainLoyal,
+    /// Every period, no escalations: the straight path.
+    Plain,
+    /// Every period, with escalations.
+    Every,
+    /// On incidents: skipped in periods without any.
+    OnIncident,
+    /// A chance or follow-on trigger: the occurrence count is drawn.
+    Counted,
+}
+
+impl Op {
+    pub fn of(kind: TriggerKind, no_escalations: bool, effects: &[Lin; 2]) -> Op {
+        match kind {
+            TriggerKind::Every if no_escalations => {
+                // The one state both outcomes may change, if there is one.
+                let touched = |d: usize| {
+                    effects
+                        .iter()
+                        .any(|e| e.add[d].to_bits() != 0 || e.mul[d] != 1.0)
+                };
+                match (0..3).filter(|&d| touched(d)).collect::<Vec<_>>()[..] {
+                    [] | [0] => Op::PlainSatisfied,
+                    [1] => Op::PlainPleased,
+                    [2] => Op::PlainLoyal,
+                    _ => Op::Plain,
+                }
+            }
+            TriggerKind::Every => Op::Every,
+            TriggerKind::OnIncident => Op::OnIncident,
+            TriggerKind::Chance | TriggerKind::After => Op::Counted,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -60,8 +122,8 @@ pub(crate) struct Tp {
     /// Range into `Compiled::escalations`.
     pub esc_start: usize,
     pub esc_end: usize,
-    /// Triggered every period and without escalations: the kernel's straight path.
-    pub every_plain: bool,
+    /// How the kernel runs this touchpoint (see [`Op`]).
+    pub op: Op,
     pub stage: u8,
     /// Index of the touchpoint in the scenario file (for per-touchpoint results).
     pub file_index: usize,
@@ -289,6 +351,18 @@ impl ArmC {
                     }
                 };
                 let e = design_effects;
+                let effects = [
+                    Lin::new([
+                        affine(e.success.satisfied),
+                        affine(e.success.pleased),
+                        affine(e.success.loyal),
+                    ]),
+                    Lin::new([
+                        affine(e.failure.satisfied),
+                        affine(e.failure.pleased),
+                        affine(e.failure.loyal),
+                    ]),
+                ];
                 Tp {
                     kind,
                     trigger_thr: threshold(trigger_p),
@@ -296,22 +370,11 @@ impl ArmC {
                     outcome_mask,
                     quality_thr: threshold(quality),
                     cost: design_cost,
-                    effects: [
-                        Lin::new([
-                            affine(e.success.satisfied),
-                            affine(e.success.pleased),
-                            affine(e.success.loyal),
-                        ]),
-                        Lin::new([
-                            affine(e.failure.satisfied),
-                            affine(e.failure.pleased),
-                            affine(e.failure.loyal),
-                        ]),
-                    ],
+                    effects,
                     opens_incident,
                     esc_start,
                     esc_end: escalations.len(),
-                    every_plain: kind == TriggerKind::Every && esc_start == escalations.len(),
+                    op: Op::of(kind, esc_start == escalations.len(), &effects),
                     stage: tp.stage as u8,
                     file_index: i,
                 }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use compile::invested_quality;
-use compile::{ArmC, CAUSES, Compiled, NO_CAUSE, PropensityC, Tp, TriggerKind};
+use compile::{ArmC, CAUSES, Compiled, Lin, NO_CAUSE, Op, PropensityC, Tp, TriggerKind};
 use rng::CustomerRng;
 
 use crate::model::Model;
@@ -688,7 +688,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         // Written once and expanded twice, so that touchpoints run every period (most of them)
         // get a straight-line body and only the others a loop.
         macro_rules! occurrence {
-            ($k:expr, $tp:expr, $fail_count:expr, $j:expr, $escalates:expr) => {{
+            ($k:expr, $tp:expr, $fail_count:expr, $j:expr, $escalates:expr, $apply:expr) => {{
                 let (k, tp, j): (usize, &Tp, u32) = ($k, $tp, $j);
                 let mut quality_thr = if ORG && !st.org_quality.is_empty() {
                     st.org_quality[t0 * n_tps + k]
@@ -717,11 +717,9 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                     period_cost += rc.cost;
                     tp_recovered[tp.file_index] += 1;
                 }
-                let next = aff.apply(s);
                 // Harm: how much this failure raised the log-hazard. Computed for every
                 // occurrence and kept by selects, not branches: outcomes are coin flips.
-                let harm =
-                    w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
+                let (next, harm) = $apply(aff, s, w);
                 // A lookup, not `if`: LLVM turns every form of f64 select here (even
                 // `select_unpredictable`) into a branch, mispredicted for coin-flip outcomes.
                 // A success's candidate sinks to −1e300, which never beats NO_HARM; |harm| is
@@ -767,16 +765,29 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             // No `continue` here: a second loop latch would let LLVM split off an inner loop
             // of plain touchpoints, where its cmov converter turns the coin-flip selects into
             // branches.
-            match tp.kind {
-                _ if tp.every_plain => occurrence!(k, tp, fail_count, 0, false),
-                TriggerKind::Every => occurrence!(k, tp, fail_count, 0, true),
+            // One-state effects take the short path, except where a recovery (organisation)
+            // may apply effects of its own.
+            match tp.op {
+                Op::PlainSatisfied if !ORG => {
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<0>)
+                }
+                Op::PlainPleased if !ORG => {
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<1>)
+                }
+                Op::PlainLoyal if !ORG => {
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<2>)
+                }
+                Op::PlainSatisfied | Op::PlainPleased | Op::PlainLoyal | Op::Plain => {
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm)
+                }
+                Op::Every => occurrence!(k, tp, fail_count, 0, true, Lin::apply_harm),
                 // Incidents are rare: skip the bookkeeping when there are none.
-                TriggerKind::OnIncident if period_incidents == 0 => {}
-                _ => {
+                Op::OnIncident if period_incidents == 0 => {}
+                Op::OnIncident | Op::Counted => {
                     let n = occurrences(tp, &mut rng, counts, period_incidents);
                     tp_runs[tp.file_index] += u64::from(n);
                     for j in 0..n {
-                        occurrence!(k, tp, fail_count, j, true);
+                        occurrence!(k, tp, fail_count, j, true, Lin::apply_harm);
                     }
                 }
             }

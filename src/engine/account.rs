@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compile::ArmC;
 use super::rng::{CustomerRng, mix64};
-use super::{CustomerStart, M, NO_HARM, StrategyAcc, attribute, occurrences};
+use super::{CustomerStart, M, NO_HARM, PeriodSums, StrategyAcc, attribute, occurrences};
 use crate::accounts::Health;
 use crate::model::Model;
 use crate::scenario::TriadLevels;
@@ -199,6 +199,7 @@ pub(super) fn simulate_account(
     start: CustomerStart,
     account_seed: u64,
     acc: &mut StrategyAcc,
+    period_sums: &mut [PeriodSums],
     counts: &mut [[u32; 2]],
     history: &mut [(f64, u32)],
 ) -> [f64; M] {
@@ -286,8 +287,6 @@ pub(super) fn simulate_account(
     };
 
     let StrategyAcc {
-        triad_sum,
-        revenue_sum,
         tp_runs,
         tp_failures,
         accounts: account_acc,
@@ -315,7 +314,7 @@ pub(super) fn simulate_account(
     {
         let s0 = account_states(&contacts);
         for k in 0..3 {
-            triad_sum[0][k] += s0[k];
+            period_sums[0][k] += s0[k];
         }
     }
 
@@ -377,10 +376,11 @@ pub(super) fn simulate_account(
         let r = seg.value + seg.value_uplift * s[2];
         revenue += r;
         disc_revenue += r * d;
-        revenue_sum[period] += r;
-        triad_sum[period][0] += s[0];
-        triad_sum[period][1] += s[1];
-        triad_sum[period][2] += s[2];
+        let ps = &mut period_sums[period];
+        ps[0] += s[0];
+        ps[1] += s[1];
+        ps[2] += s[2];
+        ps[3] += r;
         record_roles(aa, period, &contacts);
     }
 

@@ -180,6 +180,12 @@ fn add_f64(a: &mut [f64], b: &[f64]) {
     }
 }
 
+/// Per period: the sums of (satisfied, pleased, loyal) over customers active at its end, and
+/// the revenue earned in it. Kept per work unit in this four-wide form, which the kernel adds
+/// as two vector operations, and folded into [`StrategyAcc::triad_sum`] and
+/// [`StrategyAcc::revenue_sum`] once per unit (the same sums: those start at zero per unit).
+pub(crate) type PeriodSums = [f64; 4];
+
 /// Sums for all strategies over a set of work units, plus the cross products that give paired
 /// differences between strategies (common random numbers make them far tighter than
 /// independent runs).
@@ -480,6 +486,7 @@ impl Engine {
         // Failures per arm and run position, added to `tp_failures` at the end of the unit.
         let mut fails: Vec<Vec<u64>> = c.arms.iter().map(|a| vec![0; a.tps.len()]).collect();
         let mut starts: Vec<CustomerStart> = Vec::with_capacity(n_s);
+        let mut period_sums = vec![vec![[0.0; 4]; c.horizon + 1]; n_s];
         for idx in first..last {
             starts.clear();
             for (si, st) in c.arms.iter().enumerate() {
@@ -516,6 +523,7 @@ impl Engine {
                         st,
                         start,
                         &mut acc.strategies[si],
+                        &mut period_sums[si],
                         &mut counts,
                         &mut history,
                         &mut fails[si],
@@ -527,6 +535,7 @@ impl Engine {
                         start,
                         rng::customer_seed(self.spec.seed, idx),
                         &mut acc.strategies[si],
+                        &mut period_sums[si],
                         &mut counts,
                         &mut history,
                     ),
@@ -551,9 +560,21 @@ impl Engine {
                 }
             }
         }
-        for ((sa, arm), f) in acc.strategies.iter_mut().zip(&c.arms).zip(&fails) {
+        for (((sa, arm), f), ps) in acc
+            .strategies
+            .iter_mut()
+            .zip(&c.arms)
+            .zip(&fails)
+            .zip(&period_sums)
+        {
             for (tp, n) in arm.tps.iter().zip(f) {
                 sa.tp_failures[tp.file_index] += n;
+            }
+            for ((triad, revenue), p) in sa.triad_sum.iter_mut().zip(&mut sa.revenue_sum).zip(ps) {
+                for k in 0..3 {
+                    triad[k] += p[k];
+                }
+                *revenue += p[3];
             }
         }
         acc.customers = last.saturating_sub(first);
@@ -612,6 +633,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     st: &ArmC,
     start: CustomerStart,
     acc: &mut StrategyAcc,
+    period_sums: &mut [PeriodSums],
     counts: &mut [[u32; 2]],
     history: &mut [(f64, u32)],
     fails: &mut [u64],
@@ -628,16 +650,13 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     // 1 + 1e-12 covers rounding, so the decision is exactly the full computation's.
     let theta_bound = theta * rng::SCALE32 * (1.0 + 1e-12);
     let mut s = seg.initial;
-    {
-        let t0 = &mut acc.triad_sum[0];
+    if let Some(p0) = period_sums.first_mut() {
         for k in 0..3 {
-            t0[k] += s[k];
+            p0[k] += s[k];
         }
     }
     let w = st.protection;
     let StrategyAcc {
-        triad_sum,
-        revenue_sum,
         tp_runs,
         tp_recovered,
         advocacy,
@@ -665,10 +684,9 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     let periods = st
         .discount
         .iter()
-        .zip(&mut revenue_sum[1..])
-        .zip(&mut triad_sum[1..])
+        .zip(&mut period_sums[1..])
         .zip(&mut history[1..]);
-    for (t0, (((&d, rev_t), triad_t), hist_t)) in periods.enumerate() {
+    for (t0, ((&d, sums_t), hist_t)) in periods.enumerate() {
         if ANY_AFTER {
             counts.fill([0, 0]);
         }
@@ -838,10 +856,10 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         }
         revenue += r;
         disc_revenue += r * d;
-        *rev_t += r;
-        triad_t[0] += s[0];
-        triad_t[1] += s[1];
-        triad_t[2] += s[2];
+        let add = [s[0], s[1], s[2], r];
+        for k in 0..4 {
+            sums_t[k] += add[k];
+        }
     }
 
     if ADV && let (Some(e), Some(aa)) = (esc.as_ref(), advocacy.as_mut()) {

@@ -64,15 +64,21 @@ impl Lin {
 /// dispatches on one small code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Op {
-    /// Every period, no escalations, and both outcomes change only satisfaction (pleasure,
-    /// loyalty): the straight path updating that one state. Exactly the general path's
-    /// numbers: the other states' `0 + 1·s` is `s`, and their harm terms are zeros. One flat
-    /// code per state, so the dispatch is a single jump table.
+    /// Every period, no escalations, and both outcomes change only satisfaction (loyalty):
+    /// the straight path updating that one state. Exactly the general path's numbers: the
+    /// other states' `0 + 1·s` is `s`, and their harm terms are zeros. One flat code per
+    /// case, so the dispatch is a single jump table. Pleasure has no such path: the compiler
+    /// keeps satisfaction and pleasure in one vector register, and a path reading pleasure
+    /// alone made it unpack that register on every dispatch, which cost more than it saved.
     PlainSatisfied,
-    PlainPleased,
     PlainLoyal,
     /// Every period, no escalations: the straight path.
     Plain,
+    /// The four above for a touchpoint whose failure opens an incident: the flag is part of
+    /// the code, so the straight paths need not load and test it.
+    OpenerSatisfied,
+    OpenerLoyal,
+    Opener,
     /// Every period, with escalations.
     Every,
     /// On incidents: skipped in periods without any.
@@ -82,7 +88,12 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    pub fn of(kind: TriggerKind, no_escalations: bool, effects: &[Lin; 2]) -> Op {
+    pub fn of(
+        kind: TriggerKind,
+        no_escalations: bool,
+        opens_incident: bool,
+        effects: &[Lin; 2],
+    ) -> Op {
         match kind {
             TriggerKind::Every if no_escalations => {
                 // The one state both outcomes may change, if there is one.
@@ -91,11 +102,14 @@ impl Op {
                         .iter()
                         .any(|e| e.add[d].to_bits() != 0 || e.mul[d] != 1.0)
                 };
-                match (0..3).filter(|&d| touched(d)).collect::<Vec<_>>()[..] {
-                    [] | [0] => Op::PlainSatisfied,
-                    [1] => Op::PlainPleased,
-                    [2] => Op::PlainLoyal,
-                    _ => Op::Plain,
+                let changed: Vec<usize> = (0..3).filter(|&d| touched(d)).collect();
+                match (changed.as_slice(), opens_incident) {
+                    ([] | [0], false) => Op::PlainSatisfied,
+                    ([2], false) => Op::PlainLoyal,
+                    (_, false) => Op::Plain,
+                    ([] | [0], true) => Op::OpenerSatisfied,
+                    ([2], true) => Op::OpenerLoyal,
+                    (_, true) => Op::Opener,
                 }
             }
             TriggerKind::Every => Op::Every,
@@ -374,7 +388,12 @@ impl ArmC {
                     opens_incident,
                     esc_start,
                     esc_end: escalations.len(),
-                    op: Op::of(kind, esc_start == escalations.len(), &effects),
+                    op: Op::of(
+                        kind,
+                        esc_start == escalations.len(),
+                        opens_incident,
+                        &effects,
+                    ),
                     stage: tp.stage as u8,
                     file_index: i,
                 }

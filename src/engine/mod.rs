@@ -706,7 +706,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         // Written once and expanded twice, so that touchpoints run every period (most of them)
         // get a straight-line body and only the others a loop.
         macro_rules! occurrence {
-            ($k:expr, $tp:expr, $fail_count:expr, $j:expr, $escalates:expr, $apply:expr) => {{
+            ($k:expr, $tp:expr, $fail_count:expr, $j:expr, $escalates:expr, $apply:expr, $opens:expr) => {{
                 let (k, tp, j): (usize, &Tp, u32) = ($k, $tp, $j);
                 let mut quality_thr = if ORG && !st.org_quality.is_empty() {
                     st.org_quality[t0 * n_tps + k]
@@ -761,7 +761,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                         failed_handling |= 1u64 << j.min(63);
                     }
                 }
-                period_incidents += u32::from(failed & tp.opens_incident);
+                period_incidents += u32::from(failed & $opens);
                 if ANY_AFTER {
                     counts[k][usize::from(failed)] += 1;
                 }
@@ -787,25 +787,49 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             // may apply effects of its own.
             match tp.op {
                 Op::PlainSatisfied if !ORG => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<0>)
-                }
-                Op::PlainPleased if !ORG => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<1>)
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<0>, false)
                 }
                 Op::PlainLoyal if !ORG => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<2>)
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<2>, false)
                 }
-                Op::PlainSatisfied | Op::PlainPleased | Op::PlainLoyal | Op::Plain => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm)
+                Op::PlainSatisfied | Op::PlainLoyal | Op::Plain => {
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm, false)
                 }
-                Op::Every => occurrence!(k, tp, fail_count, 0, true, Lin::apply_harm),
+                Op::OpenerSatisfied if !ORG => {
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<0>, true)
+                }
+                Op::OpenerLoyal if !ORG => {
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<2>, true)
+                }
+                Op::OpenerSatisfied | Op::OpenerLoyal | Op::Opener => {
+                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm, true)
+                }
+                Op::Every => {
+                    occurrence!(
+                        k,
+                        tp,
+                        fail_count,
+                        0,
+                        true,
+                        Lin::apply_harm,
+                        tp.opens_incident
+                    )
+                }
                 // Incidents are rare: skip the bookkeeping when there are none.
                 Op::OnIncident if period_incidents == 0 => {}
                 Op::OnIncident | Op::Counted => {
                     let n = occurrences(tp, &mut rng, counts, period_incidents);
                     tp_runs[tp.file_index] += u64::from(n);
                     for j in 0..n {
-                        occurrence!(k, tp, fail_count, j, true, Lin::apply_harm);
+                        occurrence!(
+                            k,
+                            tp,
+                            fail_count,
+                            j,
+                            true,
+                            Lin::apply_harm,
+                            tp.opens_incident
+                        );
                     }
                 }
             }

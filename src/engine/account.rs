@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compile::ArmC;
 use super::rng::{CustomerRng, mix64};
-use super::{CustomerStart, M, NO_HARM, PeriodSums, StrategyAcc, attribute, occurrences};
+use super::{CustomerStart, M, NO_HARM, PeriodSums, Scratch, StrategyAcc, attribute, occurrences};
 use crate::accounts::Health;
 use crate::model::Model;
 use crate::scenario::TriadLevels;
@@ -197,18 +197,19 @@ pub(super) fn simulate_account(
     st: &ArmC,
     ac: &AccountC,
     start: CustomerStart,
-    account_seed: u64,
     acc: &mut StrategyAcc,
     period_sums: &mut [PeriodSums],
-    counts: &mut [[u32; 2]],
-    history: &mut [(f64, u32)],
+    scratch: &mut Scratch,
 ) -> [f64; M] {
+    let Scratch { counts, history } = scratch;
     let CustomerStart {
         rng: account_rng,
         segment,
         theta,
-        ..
+        key: (seed, index),
     } = start;
+    // The plain model's seed of this customer: contact streams derive from it.
+    let account_seed = super::rng::customer_seed(seed, index);
     let seg = &st.segments[segment];
     let w = st.protection;
     let mut streams = vec![account_rng];

@@ -480,8 +480,10 @@ impl Engine {
         let first = unit * UNIT;
         let last = ((unit + 1) * UNIT).min(self.spec.customers);
         let max_tp = c.arms.iter().map(|a| a.tps.len()).max().unwrap_or(0);
-        let mut counts = vec![[0u32; 2]; max_tp];
-        let mut history = vec![(0.0f64, u32::MAX); c.horizon + 1];
+        let mut scratch = Scratch {
+            counts: vec![[0u32; 2]; max_tp],
+            history: vec![(0.0f64, u32::MAX); c.horizon + 1],
+        };
         let mut values = vec![[0.0f64; M]; n_s];
         // Failures per arm and run position, added to `tp_failures` at the end of the unit.
         let mut fails: Vec<Vec<u64>> = c.arms.iter().map(|a| vec![0; a.tps.len()]).collect();
@@ -524,8 +526,7 @@ impl Engine {
                         start,
                         &mut acc.strategies[si],
                         &mut period_sums[si],
-                        &mut counts,
-                        &mut history,
+                        &mut scratch,
                         &mut fails[si],
                     ),
                     Some(ac) => account::simulate_account(
@@ -533,11 +534,9 @@ impl Engine {
                         st,
                         ac,
                         start,
-                        rng::customer_seed(self.spec.seed, idx),
                         &mut acc.strategies[si],
                         &mut period_sums[si],
-                        &mut counts,
-                        &mut history,
+                        &mut scratch,
                     ),
                 };
                 let sa = &mut acc.strategies[si];
@@ -580,6 +579,14 @@ impl Engine {
         acc.customers = last.saturating_sub(first);
         acc
     }
+}
+
+/// A work unit's per-customer working memory, reused customer after customer.
+struct Scratch {
+    /// Per run position: (successes, failures) this period, for follow-on triggers.
+    counts: Vec<[u32; 2]>,
+    /// Per period: the worst failure's harm and run position (see `attribute`).
+    history: Vec<(f64, u32)>,
 }
 
 /// A customer's draws before the journey: the stream, the segment and θ.
@@ -634,10 +641,10 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     start: CustomerStart,
     acc: &mut StrategyAcc,
     period_sums: &mut [PeriodSums],
-    counts: &mut [[u32; 2]],
-    history: &mut [(f64, u32)],
+    scratch: &mut Scratch,
     fails: &mut [u64],
 ) -> [f64; M] {
+    let Scratch { counts, history } = scratch;
     let CustomerStart {
         mut rng,
         segment,

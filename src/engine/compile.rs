@@ -16,19 +16,33 @@ pub(crate) enum TriggerKind {
 /// `state' = add + mul · state` for each of the three states: one form for Up, Down and Keep.
 pub(crate) type Affine = [(f64, f64); 3];
 
+/// Added to the harm of a success's effects (or a recovery's) where the kernel looks for the
+/// period's worst failure: the candidate sinks to −1e300, which never beats the kernel's
+/// "no failure yet"; |harm| is bounded by the validated protection weights, far below 1e300.
+pub(crate) const SUCCESS_SINK: f64 = -1e300;
+/// The same for a failure's effects: harm + (−0) = harm exactly.
+pub(crate) const FAILURE_SINK: f64 = -0.0;
+
 /// An [`Affine`] as the kernels read it: the three adds, then the three multipliers, so the
-/// first two states update as one vector operation without shuffles.
+/// first two states update as one vector operation without shuffles; then the outcome's sink.
+/// Aligned to 64 bytes so that picking one of a touchpoint's two outcomes is a single shift.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(align(64))]
 pub(crate) struct Lin {
     pub add: [f64; 3],
     pub mul: [f64; 3],
+    /// [`SUCCESS_SINK`] or [`FAILURE_SINK`]: read from the effects the kernel applies, it
+    /// needs no lookup by outcome (LLVM turns every form of f64 select there into a branch,
+    /// mispredicted for coin-flip outcomes).
+    pub sink: f64,
 }
 
 impl Lin {
-    pub fn new(a: Affine) -> Lin {
+    pub fn new(a: Affine, sink: f64) -> Lin {
         Lin {
             add: [a[0].0, a[1].0, a[2].0],
             mul: [a[0].1, a[1].1, a[2].1],
+            sink,
         }
     }
 
@@ -366,16 +380,22 @@ impl ArmC {
                 };
                 let e = design_effects;
                 let effects = [
-                    Lin::new([
-                        affine(e.success.satisfied),
-                        affine(e.success.pleased),
-                        affine(e.success.loyal),
-                    ]),
-                    Lin::new([
-                        affine(e.failure.satisfied),
-                        affine(e.failure.pleased),
-                        affine(e.failure.loyal),
-                    ]),
+                    Lin::new(
+                        [
+                            affine(e.success.satisfied),
+                            affine(e.success.pleased),
+                            affine(e.success.loyal),
+                        ],
+                        SUCCESS_SINK,
+                    ),
+                    Lin::new(
+                        [
+                            affine(e.failure.satisfied),
+                            affine(e.failure.pleased),
+                            affine(e.failure.loyal),
+                        ],
+                        FAILURE_SINK,
+                    ),
                 ];
                 Tp {
                     kind,
@@ -421,11 +441,15 @@ impl ArmC {
                         s.touchpoints[i].recovery.map(|r| RecoveryC {
                             thr: threshold(r.quality),
                             cost: r.cost,
-                            effects: Lin::new([
-                                affine(r.effects.satisfied),
-                                affine(r.effects.pleased),
-                                affine(r.effects.loyal),
-                            ]),
+                            // A recovered failure counts as a success (see the kernel).
+                            effects: Lin::new(
+                                [
+                                    affine(r.effects.satisfied),
+                                    affine(r.effects.pleased),
+                                    affine(r.effects.loyal),
+                                ],
+                                SUCCESS_SINK,
+                            ),
                         })
                     })
                     .collect();

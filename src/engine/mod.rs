@@ -438,36 +438,50 @@ impl Engine {
         let mut done = 0u64;
         // Batches bound memory (one accumulator per unit in flight plus the counter's
         // O(log units) stack) and give progress and cancellation points; they do not influence
-        // the result.
-        let batch = (rayon::current_num_threads() as u64 * 8).max(8);
-        let mut out = Vec::new();
-        for (level, first) in reduce::dyadic_blocks(units) {
-            let mut r = reduce::Reducer::new(first);
-            let end = first + (1u64 << level);
-            let mut start = first;
-            while start < end {
-                if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
-                    return Err(Cancelled);
-                }
-                let stop = (start + batch).min(end);
-                let parts: Vec<Acc> = (start..stop)
-                    .into_par_iter()
-                    .map(|u| self.simulate_unit(u))
-                    .collect();
-                for p in parts {
-                    r.push_unit(p);
-                }
-                done += (start..stop).map(unit_customers).sum::<u64>();
-                progress(done, total);
-                start = stop;
+        // the result. They run across block boundaries, so that no thread waits for a lone
+        // unit at the end of a small block, and are long enough (32 units per thread) that
+        // waiting for the batch's last unit costs little.
+        let batch = (rayon::current_num_threads() as u64 * 32).max(32);
+        let blocks = reduce::dyadic_blocks(units.clone());
+        let mut out = Vec::with_capacity(blocks.len());
+        let mut pending = blocks.into_iter();
+        // The block being filled: (level, first unit, its reducer, units still to come).
+        let mut current: Option<(u32, u64, reduce::Reducer<Acc>, u64)> = None;
+        let mut start = units.start;
+        while start < units.end {
+            if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                return Err(Cancelled);
             }
-            if let Some(value) = r.finish() {
-                out.push(reduce::Block {
-                    level,
-                    first,
-                    value,
-                });
+            let stop = (start + batch).min(units.end);
+            let parts: Vec<Acc> = (start..stop)
+                .into_par_iter()
+                .map(|u| self.simulate_unit(u))
+                .collect();
+            for p in parts {
+                let (level, first, mut r, left) = match current.take() {
+                    Some(block) => block,
+                    None => match pending.next() {
+                        Some((level, first)) => {
+                            (level, first, reduce::Reducer::new(first), 1u64 << level)
+                        }
+                        // The blocks cover the range exactly, so units never outnumber them.
+                        None => break,
+                    },
+                };
+                r.push_unit(p);
+                if left > 1 {
+                    current = Some((level, first, r, left - 1));
+                } else if let Some(value) = r.finish() {
+                    out.push(reduce::Block {
+                        level,
+                        first,
+                        value,
+                    });
+                }
             }
+            done += (start..stop).map(unit_customers).sum::<u64>();
+            progress(done, total);
+            start = stop;
         }
         Ok(out)
     }
@@ -626,9 +640,6 @@ impl CustomerStart {
 /// The harm of "no failure yet" in a period: below any real failure's harm.
 const NO_HARM: f64 = -1e300;
 
-/// Added to an occurrence's harm, by outcome (success, failure): see the kernel.
-const SINK: [f64; 2] = [-1e300, -0.0];
-
 /// Simulates one customer under one strategy; returns the per-customer metrics.
 ///
 /// Hot loop: no allocation, no hashing; `counts` and `history` are per-worker scratch. Periods
@@ -745,12 +756,9 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 // Harm: how much this failure raised the log-hazard. Computed for every
                 // occurrence and kept by selects, not branches: outcomes are coin flips.
                 let (next, harm) = $apply(aff, s, w);
-                // A lookup, not `if`: LLVM turns every form of f64 select here (even
-                // `select_unpredictable`) into a branch, mispredicted for coin-flip outcomes.
-                // A success's candidate sinks to −1e300, which never beats NO_HARM; |harm| is
-                // bounded by the validated protection weights, far below 1e300. A failure's is
-                // harm + (−0) = harm exactly.
-                let candidate = harm + SINK[usize::from(failed)];
+                // Only failures are candidates: the effects applied carry their outcome's
+                // sink (a recovered failure's effects a success's), so no `if` on the outcome.
+                let candidate = harm + aff.sink;
                 let worse = candidate > worst_harm;
                 // An integer select marked unpredictable stays a cmov.
                 worst_k = std::hint::select_unpredictable(worse, k as u32, worst_k);

@@ -870,7 +870,6 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         disc_service += period_cost * d;
 
         let draw = rng.next32();
-        let x = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
         // A get-well plan has its own churn risk: θ times the plan's multiplier.
         let (theta, theta_bound) = match adv {
             Some(a) if ADV && in_plan => {
@@ -879,9 +878,14 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             }
             _ => (theta, theta_bound),
         };
-        if (draw as f64) * (1.0 + x + 0.5 * x * x) < theta_bound {
-            // Decided as with libm's exp (identical bits everywhere), mostly without it.
-            if hazard::below_hazard(draw, theta, x) {
+        // The hazard is at most θ (x ≥ 0), so a draw at or above θ's bound cannot churn and
+        // needs no x at all; that is most draws, as θ is mostly small.
+        if (draw as f64) < theta_bound {
+            let x = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
+            if (draw as f64) * (1.0 + x + 0.5 * x * x) < theta_bound
+                // Decided as with libm's exp (identical bits everywhere), mostly without it.
+                && hazard::below_hazard(draw, theta, x)
+            {
                 churned_at = t0 + 1;
                 if ADV && let Some(aa) = advocacy.as_mut() {
                     aa.plan_churners += u64::from(in_plan);

@@ -429,61 +429,64 @@ impl Engine {
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<Vec<reduce::Block<Acc>>, Cancelled> {
         let customers = self.spec.customers;
-        let unit_customers = |u: u64| ((u + 1) * UNIT).min(customers).saturating_sub(u * UNIT);
         let total: u64 = if units.end > units.start {
             (units.end * UNIT).min(customers) - (units.start * UNIT).min(customers)
         } else {
             0
         };
-        let mut done = 0u64;
-        // Batches bound memory (one accumulator per unit in flight plus the counter's
-        // O(log units) stack) and give progress and cancellation points; they do not influence
-        // the result. They run across block boundaries, so that no thread waits for a lone
-        // unit at the end of a small block, and are long enough (32 units per thread) that
-        // waiting for the batch's last unit costs little.
-        let batch = (rayon::current_num_threads() as u64 * 32).max(32);
-        let blocks = reduce::dyadic_blocks(units.clone());
-        let mut out = Vec::with_capacity(blocks.len());
-        let mut pending = blocks.into_iter();
-        // The block being filled: (level, first unit, its reducer, units still to come).
-        let mut current: Option<(u32, u64, reduce::Reducer<Acc>, u64)> = None;
-        let mut start = units.start;
-        while start < units.end {
+        // Progress is reported from the workers as units finish, under a lock so that the
+        // reports arrive in increasing order.
+        let done = std::sync::Mutex::new(0u64);
+        let tick = |customers: u64| {
+            if let Ok(mut d) = done.lock() {
+                *d += customers;
+                progress(*d, total);
+            }
+        };
+        let blocks = reduce::dyadic_blocks(units);
+        let values: Vec<Acc> = blocks
+            .par_iter()
+            .map(|&(level, first)| self.reduce_block(level, first, cancel, &tick))
+            .collect::<Result<_, Cancelled>>()?;
+        let out = blocks
+            .into_iter()
+            .zip(values)
+            .map(|((level, first), value)| reduce::Block {
+                level,
+                first,
+                value,
+            })
+            .collect();
+        Ok(out)
+    }
+
+    /// The aligned block of `2^level` units from `first`, reduced as the canonical counter
+    /// does (for an aligned block that is the balanced tree: left half, then right half merged
+    /// into it), with the halves simulated in parallel. No thread waits for a batch or a merge:
+    /// memory is a few accumulators per level of the recursion.
+    fn reduce_block(
+        &self,
+        level: u32,
+        first: u64,
+        cancel: Option<&AtomicBool>,
+        tick: &(dyn Fn(u64) + Sync),
+    ) -> Result<Acc, Cancelled> {
+        if level == 0 {
             if cancel.is_some_and(|f| f.load(Ordering::Relaxed)) {
                 return Err(Cancelled);
             }
-            let stop = (start + batch).min(units.end);
-            let parts: Vec<Acc> = (start..stop)
-                .into_par_iter()
-                .map(|u| self.simulate_unit(u))
-                .collect();
-            for p in parts {
-                let (level, first, mut r, left) = match current.take() {
-                    Some(block) => block,
-                    None => match pending.next() {
-                        Some((level, first)) => {
-                            (level, first, reduce::Reducer::new(first), 1u64 << level)
-                        }
-                        // The blocks cover the range exactly, so units never outnumber them.
-                        None => break,
-                    },
-                };
-                r.push_unit(p);
-                if left > 1 {
-                    current = Some((level, first, r, left - 1));
-                } else if let Some(value) = r.finish() {
-                    out.push(reduce::Block {
-                        level,
-                        first,
-                        value,
-                    });
-                }
-            }
-            done += (start..stop).map(unit_customers).sum::<u64>();
-            progress(done, total);
-            start = stop;
+            let acc = self.simulate_unit(first);
+            tick(acc.customers);
+            return Ok(acc);
         }
-        Ok(out)
+        let half = 1u64 << (level - 1);
+        let (left, right) = rayon::join(
+            || self.reduce_block(level - 1, first, cancel, tick),
+            || self.reduce_block(level - 1, first + half, cancel, tick),
+        );
+        let mut left = left?;
+        left.merge(&right?);
+        Ok(left)
     }
 
     /// One work unit: customers [u·UNIT, (u+1)·UNIT) ∩ [0, N).

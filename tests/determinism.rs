@@ -141,6 +141,66 @@ fn accumulators_are_thread_independent() {
     );
 }
 
+/// The engine's parallel reduction (a recursive join per aligned block) is the canonical
+/// binary counter of docs/model.md §6, fed one unit at a time in unit order: the same bits,
+/// for a unit count that is not a power of two (blocks of 8, 4 and 1 units).
+#[test]
+fn the_parallel_reduction_is_the_sequential_counter() {
+    use cxsim::engine::{Engine, UNIT, reduce::Reducer};
+    let m = model(MULTI);
+    let customers = 12 * UNIT + 1;
+    let engine = Engine::new(&m, RunSpec::all_strategies(&m, customers, 5));
+    let mut counter = Reducer::new(0);
+    for u in 0..customers.div_ceil(UNIT) {
+        counter.push_unit(engine.simulate_unit(u));
+    }
+    let sequential = counter.finish().unwrap_or_else(|| panic!("no units"));
+    for threads in [1, 2, 5] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let parallel = pool
+            .install(|| engine.run(None, &|_, _| {}))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            parallel == sequential,
+            "{threads} threads: the parallel reduction differs from the unit-order counter"
+        );
+    }
+}
+
+/// Progress comes from the workers as units finish; the reports still only go up, one per
+/// unit, and end at the number of customers.
+#[test]
+fn progress_reports_increase_and_end_at_the_total() {
+    use cxsim::engine::{Engine, UNIT};
+    let m = benchmark();
+    let customers = 9 * UNIT + 7;
+    let engine = Engine::new(&m, RunSpec::all_strategies(&m, customers, 1));
+    let seen = std::sync::Mutex::new(Vec::new());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    pool.install(|| {
+        engine.run(None, &|done, total| {
+            if let Ok(mut v) = seen.lock() {
+                v.push((done, total));
+            }
+        })
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let seen = seen.into_inner().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen.len(), 10, "one report per unit: {seen:?}");
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+    assert!(
+        seen.iter().all(|&(_, total)| total == customers),
+        "{seen:?}"
+    );
+    assert_eq!(seen.last().map(|&(done, _)| done), Some(customers));
+}
+
 /// A strategy against an exact copy of itself (another name): the per-customer values are the
 /// same numbers, so the paired difference is exactly 0 with exactly 0 standard error.
 #[test]

@@ -88,7 +88,7 @@ pub(crate) enum Op {
     PlainLoyal,
     /// Every period, no escalations: the straight path.
     Plain,
-    /// The four above for a touchpoint whose failure opens an incident: the flag is part of
+    /// The three above for a touchpoint whose failure opens an incident: the flag is part of
     /// the code, so the straight paths need not load and test it.
     OpenerSatisfied,
     OpenerLoyal,
@@ -487,4 +487,68 @@ pub const NO_CAUSE: usize = 3;
 
 pub fn stage_of(index: u8) -> Stage {
     Stage::ALL[index as usize % 3]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEEP: (f64, f64) = (0.0, 1.0);
+
+    fn lin(a: [(f64, f64); 3]) -> Lin {
+        Lin::new(a, SUCCESS_SINK)
+    }
+
+    #[test]
+    fn op_codes_follow_trigger_escalations_incidents_and_the_states_changed() {
+        let up = affine(Shift::Up(0.1));
+        let down = affine(Shift::Down(0.3));
+        let sat = [lin([up, KEEP, KEEP]), lin([down, KEEP, KEEP])];
+        let ple = [lin([KEEP, up, KEEP]), lin([KEEP, down, KEEP])];
+        let loy = [lin([KEEP, KEEP, up]), lin([KEEP, KEEP, down])];
+        let two = [lin([up, KEEP, KEEP]), lin([KEEP, KEEP, down])];
+        let none = [lin([KEEP; 3]), lin([KEEP; 3])];
+        let every = TriggerKind::Every;
+        assert_eq!(Op::of(every, true, false, &sat), Op::PlainSatisfied);
+        assert_eq!(Op::of(every, true, false, &none), Op::PlainSatisfied);
+        assert_eq!(Op::of(every, true, false, &loy), Op::PlainLoyal);
+        assert_eq!(Op::of(every, true, false, &ple), Op::Plain);
+        assert_eq!(Op::of(every, true, false, &two), Op::Plain);
+        assert_eq!(Op::of(every, true, true, &sat), Op::OpenerSatisfied);
+        assert_eq!(Op::of(every, true, true, &loy), Op::OpenerLoyal);
+        assert_eq!(Op::of(every, true, true, &two), Op::Opener);
+        assert_eq!(Op::of(every, false, true, &sat), Op::Every);
+        assert_eq!(
+            Op::of(TriggerKind::OnIncident, true, false, &sat),
+            Op::OnIncident
+        );
+        assert_eq!(Op::of(TriggerKind::Chance, true, false, &sat), Op::Counted);
+        assert_eq!(Op::of(TriggerKind::After, false, true, &sat), Op::Counted);
+    }
+
+    /// The one-state path gives the general path's state and harm, bit for bit (up to the sign
+    /// of a zero harm, which no comparison sees).
+    #[test]
+    fn the_one_state_path_is_the_general_path() {
+        let w = [1.0, 0.8, 1.5];
+        let effects = [
+            lin([affine(Shift::Up(0.1)), KEEP, KEEP]),
+            lin([affine(Shift::Down(0.3)), KEEP, KEEP]),
+            lin([KEEP, KEEP, affine(Shift::Up(0.15))]),
+            lin([KEEP, KEEP, affine(Shift::Down(0.02))]),
+        ];
+        for i in 0..=100 {
+            let x = f64::from(i) / 100.0;
+            let s = [x, 1.0 - x, (x * 7.0) % 1.0];
+            for (e, one) in effects.iter().zip([0, 0, 2, 2]) {
+                let general = e.apply_harm(s, w);
+                let fast = match one {
+                    0 => e.apply_harm_one::<0>(s, w),
+                    _ => e.apply_harm_one::<2>(s, w),
+                };
+                assert_eq!(general.0.map(f64::to_bits), fast.0.map(f64::to_bits));
+                assert_eq!(general.1, fast.1, "harm at s = {s:?}");
+            }
+        }
+    }
 }

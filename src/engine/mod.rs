@@ -803,24 +803,23 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             // branches.
             // One-state effects take the short path, except where a recovery (organisation)
             // may apply effects of its own.
+            // A touchpoint run once per period without escalations: `$apply` updates the
+            // state, `$opens` says whether its failure opens an incident.
+            macro_rules! straight {
+                ($apply:expr, $opens:expr) => {
+                    occurrence!(k, tp, fail_count, 0, false, $apply, $opens)
+                };
+            }
             match tp.op {
-                Op::PlainSatisfied if !ORG => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<0>, false)
-                }
-                Op::PlainLoyal if !ORG => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<2>, false)
-                }
+                Op::PlainSatisfied if !ORG => straight!(Lin::apply_harm_one::<0>, false),
+                Op::PlainLoyal if !ORG => straight!(Lin::apply_harm_one::<2>, false),
                 Op::PlainSatisfied | Op::PlainLoyal | Op::Plain => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm, false)
+                    straight!(Lin::apply_harm, false)
                 }
-                Op::OpenerSatisfied if !ORG => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<0>, true)
-                }
-                Op::OpenerLoyal if !ORG => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm_one::<2>, true)
-                }
+                Op::OpenerSatisfied if !ORG => straight!(Lin::apply_harm_one::<0>, true),
+                Op::OpenerLoyal if !ORG => straight!(Lin::apply_harm_one::<2>, true),
                 Op::OpenerSatisfied | Op::OpenerLoyal | Op::Opener => {
-                    occurrence!(k, tp, fail_count, 0, false, Lin::apply_harm, true)
+                    straight!(Lin::apply_harm, true)
                 }
                 Op::Every => {
                     occurrence!(

@@ -49,6 +49,77 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
+/// The other shipped scenarios (organisation, advocacy, accounts, several strategies) at 10⁵
+/// customers on 1 thread: the kernels other than the reference model's path.
+fn scenarios(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scenarios");
+    group.sample_size(10);
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+        Ok(p) => p,
+        Err(e) => panic!("thread pool: {e}"),
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| {
+        p.extension().is_some_and(|e| e == "ron") && !p.to_string_lossy().ends_with(".expect.ron")
+    });
+    files.sort();
+    for path in files {
+        let Ok(model) = cxsim::load::load_file(&path) else {
+            panic!("shipped scenario {} must load", path.display());
+        };
+        let engine = Engine::new(&model, RunSpec::all_strategies(&model, 100_000, 1));
+        let cp = pool.install(|| customer_periods(&engine));
+        group.throughput(Throughput::Elements(cp));
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        group.bench_with_input(BenchmarkId::new(name, 100_000), &engine, |b, engine| {
+            b.iter(|| pool.install(|| black_box(engine.run(None, &|_, _| {}))))
+        });
+    }
+    group.finish();
+}
+
+/// The churn decision per period: the kernel's (θ's bound first, then a quadratic bound, then
+/// a bracketed fast exp) against `θ·exp(−x)` every period, as a straightforward port does.
+/// θ ~ Beta(0.7, 3) and x = w·s in [0.5, 3], as in the reference model.
+fn churn_decision(c: &mut Criterion) {
+    use cxsim::engine::hazard::{ChurnRisk, exact_threshold};
+    let sampler = cxsim::engine::beta::BetaSampler::new(0.7, 3.0);
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+    let cases: Vec<(u64, f64, f64)> = (0..4096)
+        .map(|_| {
+            let theta = sampler.sample(&mut rng);
+            let u = rand::Rng::next_u64(&mut rng);
+            let x = 0.5 + (u & 0xffff_ffff) as f64 / 4_294_967_296.0 * 2.5;
+            (u >> 32, theta, x)
+        })
+        .collect();
+    let mut group = c.benchmark_group("churn-decision");
+    group.throughput(Throughput::Elements(cases.len() as u64));
+    group.bench_function("kernel", |b| {
+        b.iter(|| {
+            cases
+                .iter()
+                .filter(|&&(d, t, x)| ChurnRisk::new(t).churns(black_box(d), || x))
+                .count()
+        })
+    });
+    group.bench_function("exp-every-period", |b| {
+        b.iter(|| {
+            cases
+                .iter()
+                .filter(|&&(d, t, x)| (black_box(d) as f64) < exact_threshold(t, x))
+                .count()
+        })
+    });
+    group.finish();
+}
+
 /// The TUI's preview: 20,000 customers on every edit, including compilation.
 fn preview(c: &mut Criterion) {
     let model = reference();
@@ -115,6 +186,8 @@ criterion_group!(
     throughput,
     preview,
     compile_and_validate,
-    beta_sampler
+    beta_sampler,
+    scenarios,
+    churn_decision
 );
 criterion_main!(benches);

@@ -63,6 +63,40 @@ pub fn below_hazard(draw: u64, theta: f64, x: f64) -> bool {
     d < exact_threshold(theta, x)
 }
 
+/// A customer's churn propensity θ with the bound above which no draw can churn.
+///
+/// h = θ·exp(−x) with x = w·s ≥ 0, and exp(x) ≥ 1 + x + x²/2, so a draw d with
+/// d·(1 + x + x²/2) ≥ θ·2^32 cannot churn, and one with d ≥ θ·2^32 cannot churn whatever x is.
+/// The factor 1 + 1e-12 on the bound covers rounding, so [`ChurnRisk::churns`] decides exactly
+/// as the full computation `d < θ·libm::exp(−x)·2^32` would (tested below).
+#[derive(Debug, Clone, Copy)]
+pub struct ChurnRisk {
+    theta: f64,
+    bound: f64,
+}
+
+impl ChurnRisk {
+    #[inline(always)]
+    pub fn new(theta: f64) -> ChurnRisk {
+        ChurnRisk {
+            theta,
+            bound: theta * SCALE32 * (1.0 + 1e-12),
+        }
+    }
+
+    /// Whether a 32-bit draw churns at hazard θ·e^(−x), for x ≥ 0. `x` is computed only when
+    /// the draw is below θ's bound: with θ mostly small, most periods need neither x nor exp.
+    #[inline(always)]
+    pub fn churns(&self, draw: u64, x: impl FnOnce() -> f64) -> bool {
+        let d = draw as f64;
+        if d >= self.bound {
+            return false;
+        }
+        let x = x();
+        d * (1.0 + x + 0.5 * x * x) < self.bound && below_hazard(draw, self.theta, x)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +147,21 @@ mod tests {
             }
         }
         assert_eq!(checked, 800_000);
+        // The whole decision, bounds included, for x ≥ 0 as the kernel's x = w·s is.
+        for _ in 0..200_000 {
+            let theta = (next() >> 11) as f64 / (1u64 << 53) as f64;
+            let x = (next() >> 11) as f64 / (1u64 << 53) as f64 * 6.0;
+            let t = exact_threshold(theta, x);
+            let risk = ChurnRisk::new(theta);
+            for d in [next() >> 32, t.floor() as u64, t.ceil() as u64] {
+                let d = d.min(u32::MAX as u64);
+                assert_eq!(
+                    risk.churns(d, || x),
+                    (d as f64) < t,
+                    "θ={theta} x={x} d={d}"
+                );
+            }
+        }
         // Out-of-range x and extreme θ fall back to the exact path.
         for (theta, x) in [
             (1.0, 800.0),

@@ -666,10 +666,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         key,
     } = start;
     let seg = &st.segments[segment];
-    // h = θ·exp(−x) with x = w·s ≥ 0, and exp(x) ≥ 1 + x + x²/2, so a draw d with
-    // d·(1 + x + x²/2) ≥ θ·2^32 cannot churn: the exp() runs only below that bound. The factor
-    // 1 + 1e-12 covers rounding, so the decision is exactly the full computation's.
-    let theta_bound = theta * rng::SCALE32 * (1.0 + 1e-12);
+    let risk = hazard::ChurnRisk::new(theta);
     let mut s = seg.initial;
     if let Some(p0) = period_sums.first_mut() {
         for k in 0..3 {
@@ -873,27 +870,17 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
 
         let draw = rng.next32();
         // A get-well plan has its own churn risk: θ times the plan's multiplier.
-        let (theta, theta_bound) = match adv {
-            Some(a) if ADV && in_plan => {
-                let th = theta * a.churn_multiplier;
-                (th, th * rng::SCALE32 * (1.0 + 1e-12))
-            }
-            _ => (theta, theta_bound),
+        let risk = match adv {
+            Some(a) if ADV && in_plan => hazard::ChurnRisk::new(theta * a.churn_multiplier),
+            _ => risk,
         };
-        // The hazard is at most θ (x ≥ 0), so a draw at or above θ's bound cannot churn and
-        // needs no x at all; that is most draws, as θ is mostly small.
-        if (draw as f64) < theta_bound {
-            let x = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
-            if (draw as f64) * (1.0 + x + 0.5 * x * x) < theta_bound
-                // Decided as with libm's exp (identical bits everywhere), mostly without it.
-                && hazard::below_hazard(draw, theta, x)
-            {
-                churned_at = t0 + 1;
-                if ADV && let Some(aa) = advocacy.as_mut() {
-                    aa.plan_churners += u64::from(in_plan);
-                }
-                break;
+        // Decided as with libm's exp (identical bits everywhere), mostly without x or exp.
+        if risk.churns(draw, || w[0] * s[0] + w[1] * s[1] + w[2] * s[2]) {
+            churned_at = t0 + 1;
+            if ADV && let Some(aa) = advocacy.as_mut() {
+                aa.plan_churners += u64::from(in_plan);
             }
+            break;
         }
         let mut r = seg.value + seg.value_uplift * s[2];
         if ADV && let (Some(e), Some(a)) = (esc.as_mut(), adv) {

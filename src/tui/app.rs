@@ -189,6 +189,8 @@ impl Editor {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
     ConfirmDelete(Obj),
+    /// Removing a funnel, contact role or escalation policy from the inspector form.
+    ConfirmRemoveItem(fields::Item),
     Quit,
     Reload,
     Recovery {
@@ -761,6 +763,7 @@ impl App {
         self.dialog = None;
         match d {
             Dialog::ConfirmDelete(obj) if yes => self.delete(obj),
+            Dialog::ConfirmRemoveItem(item) if yes => self.remove_item(item),
             Dialog::Quit if yes => self.save(true),
             Dialog::Quit if discard => self.should_quit = true,
             Dialog::Reload if yes => self.reload(),
@@ -1341,8 +1344,61 @@ impl App {
                     cur,
                 );
             }
+            Cmd::Add | Cmd::Delete => {
+                let Some(item) = fs
+                    .get(self.insp_field)
+                    .and_then(|f| fields::Item::of_path(&f.path))
+                else {
+                    self.status = "a/x add and remove funnels, contact roles and escalation \
+                                   policies: select one of their fields"
+                        .into();
+                    return;
+                };
+                if cmd == Cmd::Delete {
+                    self.dialog = Some(Dialog::ConfirmRemoveItem(item));
+                    return;
+                }
+                let mut added = None;
+                if self.edit(|s| {
+                    added = Some(fields::add_item(s, item.list, item.index + 1)?);
+                    Ok(())
+                }) && let Some(new) = added
+                {
+                    self.status = format!("added {} (u undoes)", new.title(&self.scenario));
+                    self.select_item_field(new);
+                }
+            }
             _ => {}
         }
+    }
+
+    /// Selects the first field of `item` in the current form; false if it has none.
+    fn select_item_field(&mut self, item: fields::Item) -> bool {
+        let at = self
+            .current_fields()
+            .iter()
+            .position(|f| fields::Item::of_path(&f.path) == Some(item));
+        if let Some(at) = at {
+            self.insp_field = at;
+        }
+        at.is_some()
+    }
+
+    fn remove_item(&mut self, item: fields::Item) {
+        let what = item.title(&self.scenario);
+        if self.edit(|s| fields::remove_item(s, item)) {
+            self.status = format!("removed {what} (u undoes)");
+            // The item that moved up into its place, else the one before it.
+            if !self.select_item_field(item) {
+                let before = fields::Item {
+                    index: item.index.saturating_sub(1),
+                    ..item
+                };
+                self.select_item_field(before);
+            }
+        }
+        let n = self.current_fields().len();
+        self.insp_field = self.insp_field.min(n.saturating_sub(1));
     }
 
     // ----- strategies -----

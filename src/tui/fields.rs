@@ -3,7 +3,7 @@
 
 use crate::accounts::{Accounts, ContactRole, Health};
 use crate::acquisition::{Acquisition, Funnel, Warners};
-use crate::advocacy::Advocacy;
+use crate::advocacy::{Advocacy, EscalationPolicy};
 use crate::scenario::{
     Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,
     Touchpoint, TriadLevels, Trigger,
@@ -221,8 +221,8 @@ pub fn fields(s: &Scenario, obj: Obj) -> Vec<Field> {
         Obj::Settings => {
             let mut v = settings_fields();
             if let Some(a) = &s.acquisition {
-                let segments: Vec<String> = a.funnels.iter().map(|f| f.segment.clone()).collect();
-                v.extend(acquisition_fields(&segments));
+                let funnels: Vec<String> = a.funnels.iter().map(|f| f.segment.clone()).collect();
+                v.extend(acquisition_fields(&funnels, &segment_ids(s)));
             }
             if s.advocacy.is_some() {
                 v.extend(advocacy_fields(s));
@@ -394,10 +394,20 @@ fn funnel_mut(s: &mut Scenario, k: usize) -> Option<&mut Funnel> {
     s.acquisition.as_mut()?.funnels.get_mut(k)
 }
 
+/// The segment ids of a scenario, in file order (the options of segment pick-lists).
+fn segment_ids(s: &Scenario) -> Vec<String> {
+    s.segments.iter().map(|g| g.id.clone()).collect()
+}
+
+/// The position of `id` among the segments (None for an unknown id: the field shows "—").
+fn segment_pos(s: &Scenario, id: &str) -> Option<usize> {
+    s.segments.iter().position(|g| g.id == id)
+}
+
 /// The acquisition leg's numbers, after the scenario settings when the file has one: the
-/// base, word of mouth, and each funnel's rates and costs (labelled by its segment). Adding
-/// or removing funnels stays in the file.
-fn acquisition_fields(segments: &[String]) -> Vec<Field> {
+/// base, word of mouth, and each funnel's segment, rates and costs (labelled by its segment).
+/// Funnels are added and removed from their fields (see [`Item`]).
+fn acquisition_fields(funnels: &[String], segments: &[String]) -> Vec<Field> {
     let mut v = vec![
         acq(
             "Initial customers",
@@ -488,8 +498,19 @@ fn acquisition_fields(segments: &[String]) -> Vec<Field> {
             |f, n| f.cost_per_win = n,
         ),
     ];
-    for (k, segment) in segments.iter().enumerate() {
+    for (k, segment) in funnels.iter().enumerate() {
         let name: String = segment.chars().take(12).collect();
+        v.push(choice(
+            &format!("{name} funnel for"),
+            format!("acquisition.funnels[{k}].segment"),
+            segments.to_vec(),
+            move |s| segment_pos(s, &funnel(s, k)?.segment),
+            move |s, c| {
+                let id = s.segments.get(c)?.id.clone();
+                funnel_mut(s, k)?.segment = id;
+                Some(())
+            },
+        ));
         for (label, field, range, get, set) in columns {
             v.push(num(
                 &format!("{name} {label}"),
@@ -521,8 +542,9 @@ fn adv(label: &str, path: &str, range: (f64, f64, bool), get: AdvGet, set: AdvSe
     )
 }
 
-/// The advocacy programme's numbers, after the scenario settings when the file has one. The
-/// escalation policies and the steps' effects stay in the file (lists and shifts).
+/// The advocacy programme's numbers, after the scenario settings when the file has one, and
+/// its escalation policies (added and removed from their fields, see [`Item`]). The steps'
+/// effects stay in the file (shifts).
 fn advocacy_fields(s: &Scenario) -> Vec<Field> {
     let mut v = vec![
         adv(
@@ -727,7 +749,59 @@ fn advocacy_fields(s: &Scenario) -> Vec<Field> {
             ),
         ]);
     }
+    let policies: Vec<String> = s
+        .advocacy
+        .as_ref()
+        .map(|a| a.policies.iter().map(|p| p.segment.clone()).collect())
+        .unwrap_or_default();
+    let segments = segment_ids(s);
+    for (k, segment) in policies.iter().enumerate() {
+        let name: String = segment.chars().take(12).collect();
+        let p = format!("advocacy.policies[{k}]");
+        v.extend([
+            choice(
+                &format!("{name} policy for"),
+                format!("{p}.segment"),
+                segments.clone(),
+                move |s| segment_pos(s, &policy(s, k)?.segment),
+                move |s, c| {
+                    let id = s.segments.get(c)?.id.clone();
+                    policy_mut(s, k)?.segment = id;
+                    Some(())
+                },
+            ),
+            num(
+                &format!("{name} escalate on"),
+                format!("{p}.escalate_on"),
+                INT,
+                move |s| Some(f64::from(policy(s, k)?.escalate_on)),
+                move |s, n| {
+                    policy_mut(s, k)?.escalate_on = n as u32;
+                    Some(())
+                },
+            ),
+            // The file's "no limit" is an absent at_most, which validation tells from 0; the
+            // form shows and takes it as 0.
+            num(
+                &format!("{name} at most (0: ∞)"),
+                format!("{p}.at_most"),
+                INT,
+                move |s| Some(f64::from(policy(s, k)?.at_most.unwrap_or(0))),
+                move |s, n| {
+                    policy_mut(s, k)?.at_most = (n >= 1.0).then_some(n as u32);
+                    Some(())
+                },
+            ),
+        ]);
+    }
     v
+}
+
+fn policy(s: &Scenario, k: usize) -> Option<&EscalationPolicy> {
+    s.advocacy.as_ref()?.policies.get(k)
+}
+fn policy_mut(s: &mut Scenario, k: usize) -> Option<&mut EscalationPolicy> {
+    s.advocacy.as_mut()?.policies.get_mut(k)
 }
 
 fn seg(s: &Scenario, i: usize) -> Option<&Segment> {
@@ -881,7 +955,8 @@ fn role_mut(s: &mut Scenario, i: usize, k: usize) -> Option<&mut ContactRole> {
 }
 
 /// The numbers of a segment's accounts (docs/format.md "Accounts"): renewal, the health rule
-/// and each role's count, presence and weight. Adding or removing roles stays in the file.
+/// and each role's name, count, presence and weight. Roles are added and removed from their
+/// fields (see [`Item`]); their `initial` and `meets` stay in the file.
 fn account_fields(i: usize, roles: &[String]) -> Vec<Field> {
     let p = format!("segments[{i}].accounts");
     let mut v = vec![
@@ -936,6 +1011,15 @@ fn account_fields(i: usize, roles: &[String]) -> Vec<Field> {
         // Labels stay within the form's label column.
         let name: String = name.chars().take(14).collect();
         v.extend([
+            text(
+                &format!("{name} role"),
+                format!("{p}.contacts[{k}].role"),
+                move |s| Some(role(s, i, k)?.role.clone()),
+                move |s, t| {
+                    role_mut(s, i, k)?.role = t;
+                    Some(())
+                },
+            ),
             num(
                 &format!("{name} count"),
                 format!("{p}.contacts[{k}].count"),
@@ -1403,4 +1487,230 @@ pub fn set_linked(e: &mut Emphasis, stage: Stage, value: f64) {
     *emphasis_mut(e, stage) = v;
     *emphasis_mut(e, others[0]) = na;
     *emphasis_mut(e, others[1]) = (rest - na).max(0.0);
+}
+
+/// A list inside an object whose items the inspector form adds and removes: the file's lists
+/// of funnels, contact roles and escalation policies. Every field of an item has the item's
+/// path as its prefix, so the selected field says which item `a` and `x` act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemList {
+    /// `acquisition.funnels`
+    Funnels,
+    /// `segments[i].accounts.contacts`
+    Roles(usize),
+    /// `advocacy.policies`
+    Policies,
+}
+
+/// One item of an [`ItemList`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item {
+    pub list: ItemList,
+    pub index: usize,
+}
+
+/// The number in `[n]` right after `prefix` at the start of `path`, and the rest after `]`.
+fn index_after<'a>(path: &'a str, prefix: &str) -> Option<(usize, &'a str)> {
+    let rest = path.strip_prefix(prefix)?.strip_prefix('[')?;
+    let (n, rest) = rest.split_once(']')?;
+    Some((n.parse().ok()?, rest))
+}
+
+impl ItemList {
+    /// What one item is called in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ItemList::Funnels => "funnel",
+            ItemList::Roles(_) => "contact role",
+            ItemList::Policies => "escalation policy",
+        }
+    }
+
+    fn len(self, s: &Scenario) -> usize {
+        match self {
+            ItemList::Funnels => s.acquisition.as_ref().map_or(0, |a| a.funnels.len()),
+            ItemList::Roles(i) => accounts(s, i).map_or(0, |a| a.contacts.len()),
+            ItemList::Policies => s.advocacy.as_ref().map_or(0, |a| a.policies.len()),
+        }
+    }
+}
+
+impl Item {
+    /// The item a field's validation path lies in, if any.
+    pub fn of_path(path: &str) -> Option<Item> {
+        let item = |list, index| Some(Item { list, index });
+        if let Some((k, _)) = index_after(path, "acquisition.funnels") {
+            return item(ItemList::Funnels, k);
+        }
+        if let Some((k, _)) = index_after(path, "advocacy.policies") {
+            return item(ItemList::Policies, k);
+        }
+        let (i, rest) = index_after(path, "segments")?;
+        let (k, _) = index_after(rest, ".accounts.contacts")?;
+        item(ItemList::Roles(i), k)
+    }
+
+    /// "the funnel for segment smb", "the contact role user of segment enterprise", …
+    pub fn title(self, s: &Scenario) -> String {
+        let name = match self.list {
+            ItemList::Funnels => {
+                funnel(s, self.index).map(|f| format!("for segment {}", f.segment))
+            }
+            ItemList::Roles(i) => role(s, i, self.index)
+                .and_then(|r| Some(format!("\"{}\" of segment {}", r.role, seg(s, i)?.id))),
+            ItemList::Policies => {
+                policy(s, self.index).map(|p| format!("for segment {}", p.segment))
+            }
+        };
+        format!("the {} {}", self.list.noun(), name.unwrap_or_default())
+    }
+}
+
+/// The first segment (in file order) that `taken` does not name yet.
+fn free_segment(s: &Scenario, taken: &[&str]) -> Option<String> {
+    s.segments
+        .iter()
+        .map(|g| g.id.as_str())
+        .find(|id| !taken.contains(id))
+        .map(str::to_string)
+}
+
+/// Inserts a new item at `at` (clamped to the list): a funnel or escalation policy for the
+/// first segment without one, a contact role with a fresh name. Defaults are valid, so the
+/// journey still runs. Returns where the item went.
+pub fn add_item(s: &mut Scenario, list: ItemList, at: usize) -> Result<Item, String> {
+    let at = at.min(list.len(s));
+    match list {
+        ItemList::Funnels => {
+            let taken: Vec<&str> = s.acquisition.as_ref().map_or(Vec::new(), |a| {
+                a.funnels.iter().map(|f| f.segment.as_str()).collect()
+            });
+            let segment = free_segment(s, &taken)
+                .ok_or("every segment has a funnel: change one of them instead")?;
+            let a = s
+                .acquisition
+                .as_mut()
+                .ok_or("the scenario has no acquisition")?;
+            a.funnels.insert(
+                at,
+                Funnel {
+                    segment,
+                    leads_per_period: 100.0,
+                    qualification_rate: 0.5,
+                    conversion_rate: 0.2,
+                    cost_per_lead: 0.0,
+                    cost_per_win: 0.0,
+                },
+            );
+        }
+        ItemList::Policies => {
+            let taken: Vec<&str> = s.advocacy.as_ref().map_or(Vec::new(), |a| {
+                a.policies.iter().map(|p| p.segment.as_str()).collect()
+            });
+            let segment = free_segment(s, &taken)
+                .ok_or("every segment has an escalation policy: change one of them instead")?;
+            let a = s
+                .advocacy
+                .as_mut()
+                .ok_or("the scenario has no advocacy programme")?;
+            a.policies.insert(
+                at,
+                EscalationPolicy {
+                    segment,
+                    escalate_on: 1,
+                    at_most: None,
+                },
+            );
+        }
+        ItemList::Roles(i) => {
+            let a = accounts_mut(s, i).ok_or("the segment has no accounts")?;
+            let taken: Vec<&str> = a.contacts.iter().map(|c| c.role.as_str()).collect();
+            let role = (1..)
+                .map(|n| format!("role {n}"))
+                .find(|r| !taken.contains(&r.as_str()))
+                .unwrap_or_default();
+            a.contacts.insert(
+                at,
+                ContactRole {
+                    role,
+                    count: 1,
+                    probability: 1.0,
+                    weight: 1.0,
+                    initial: None,
+                    meets: None,
+                },
+            );
+        }
+    }
+    Ok(Item { list, index: at })
+}
+
+/// Removes an item. The last one stays: validation needs at least one, and the form could not
+/// add one back (its `a` acts on an item's fields).
+pub fn remove_item(s: &mut Scenario, item: Item) -> Result<(), String> {
+    let n = item.list.len(s);
+    if item.index >= n {
+        return Err(format!("no such {}", item.list.noun()));
+    }
+    if n == 1 {
+        return Err(format!(
+            "the last {} stays (at least one is needed); remove the whole section in the file",
+            item.list.noun()
+        ));
+    }
+    match item.list {
+        ItemList::Funnels => {
+            if let Some(a) = s.acquisition.as_mut() {
+                a.funnels.remove(item.index);
+            }
+        }
+        ItemList::Policies => {
+            if let Some(a) = s.advocacy.as_mut() {
+                a.policies.remove(item.index);
+            }
+        }
+        ItemList::Roles(i) => {
+            if let Some(a) = accounts_mut(s, i) {
+                a.contacts.remove(item.index);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_are_read_from_field_paths() {
+        let item = |list, index| Some(Item { list, index });
+        for (path, want) in [
+            (
+                "acquisition.funnels[12].leads_per_period",
+                item(ItemList::Funnels, 12),
+            ),
+            ("acquisition.funnels[0].segment", item(ItemList::Funnels, 0)),
+            ("advocacy.policies[1].at_most", item(ItemList::Policies, 1)),
+            (
+                "segments[3].accounts.contacts[0].count",
+                item(ItemList::Roles(3), 0),
+            ),
+            (
+                "segments[10].accounts.contacts[7].role",
+                item(ItemList::Roles(10), 7),
+            ),
+            ("acquisition.funnels", None),
+            ("acquisition.initial_customers", None),
+            ("advocacy.planning.probability", None),
+            ("segments[0].name", None),
+            ("segments[0].accounts.renewal_every", None),
+            ("segments[x].accounts.contacts[0].count", None),
+            ("segments[1].accounts.contacts[].count", None),
+            ("touchpoints[0].quality", None),
+            ("", None),
+        ] {
+            assert_eq!(Item::of_path(path), want, "{path}");
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! results exist the cards add the simulated new customers per period and the CAC of the
 //! strategy the dashboard has selected.
 //!
-//! The lane is read-only (cards are not selectable): the funnel is edited in the file. It only
+//! The lane is read-only (cards are not selectable): funnels are edited in the inspector. It only
 //! takes rows the stage lanes can spare — a full lane on tall terminals, one summary line on
 //! short ones, nothing below that — so the stage lanes keep their layout and clicks keep working.
 

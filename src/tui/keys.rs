@@ -385,6 +385,22 @@ pub static KEYS: &[Binding] = &[
         Cmd::Enter,
         "type"
     ),
+    b!(
+        InspectorForm,
+        [(Char('a'), N)],
+        "a",
+        "add a funnel, role or policy after this one",
+        Cmd::Add,
+        ""
+    ),
+    b!(
+        InspectorForm,
+        [(Char('x'), N), (Delete, N)],
+        "x",
+        "remove this funnel, role or policy (asks)",
+        Cmd::Delete,
+        ""
+    ),
     // Strategies
     b!(
         Strategies,

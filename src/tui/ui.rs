@@ -345,6 +345,15 @@ fn draw_dialog(frame: &mut Frame, app: &App, d: &Dialog, area: Rect, th: Theme) 
                 "y delete · n/Esc keep it".into(),
             ],
         ),
+        Dialog::ConfirmRemoveItem(item) => (
+            " Remove ",
+            vec![
+                format!("Remove {}?", item.title(&app.scenario)),
+                "u undoes.".into(),
+                String::new(),
+                "y remove · n/Esc keep it".into(),
+            ],
+        ),
         Dialog::Quit => (
             " Unsaved changes ",
             vec![
@@ -808,6 +817,16 @@ fn form_lines(app: &App, width: u16, th: Theme) -> (Vec<Line<'static>>, usize, V
                 format!("  ({lo}{hi}{})", if *int { ", whole" } else { "" })
             }
             _ => String::new(),
+        };
+        // A field of a funnel, role or policy says how to add or remove one.
+        let range = match fields::Item::of_path(&f.path) {
+            Some(item) if selected => {
+                format!(
+                    "{range}  a: add another {} · x: remove it",
+                    item.list.noun()
+                )
+            }
+            _ => range,
         };
         let marker = if selected { "▶ " } else { "  " };
         let text = format!("{marker}{:<label_w$} {value}", f.label);

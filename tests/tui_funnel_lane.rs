@@ -162,3 +162,78 @@ fn no_color_leaves_the_lane_uncoloured() {
         assert_eq!(coloured, color, "color = {color}");
     }
 }
+
+/// Where `text` starts on the screen drawn at `w`×`h` (column, row), counted in cells.
+fn find_on_screen(app: &App, w: u16, h: u16, text: &str) -> (u16, u16) {
+    let screen = render(app, w, h);
+    for (row, line) in screen.lines().enumerate() {
+        if let Some(at) = line.find(text) {
+            let col = line[..at].chars().count();
+            return (col as u16, row as u16);
+        }
+    }
+    panic!("{text:?} is not on the screen:\n{screen}");
+}
+
+fn click(app: &mut App, (column, row): (u16, u16)) {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    app.handle_event(cxsim::tui::Event::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+fn selected_path(app: &App) -> String {
+    app.current_fields()[app.insp_field].path.clone()
+}
+
+#[test]
+fn a_click_on_a_lane_card_opens_its_fields_in_the_inspector() {
+    use cxsim::tui::app::Pane;
+    let mut app = open("b2b-saas-stool.ron");
+    with_results(&mut app);
+    app.handle_event(cxsim::tui::Event::Resize(160, 50));
+    let at = find_on_screen(&app, 160, 50, "funnel · mid-market");
+    click(&mut app, at);
+    assert_eq!(app.pane, Pane::InspForm);
+    assert_eq!(selected_path(&app), "acquisition.funnels[1].segment");
+    // Back on the map, the word-of-mouth card opens the base and word-of-mouth numbers.
+    app.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('1'),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    assert_eq!(app.pane, Pane::Map);
+    let (x, y) = find_on_screen(&app, 160, 50, "word of mouth");
+    // Anywhere inside the card, not only its title.
+    click(&mut app, (x + 2, y + 3));
+    assert_eq!(selected_path(&app), "acquisition.initial_customers");
+
+    // The escalation lane's cards open the advocacy programme's steps and policies.
+    let mut adv = open("advocacy-enterprise.ron");
+    with_results(&mut adv);
+    adv.handle_event(cxsim::tui::Event::Resize(160, 50));
+    for (title, path) in [
+        ("3 get-well plan", "advocacy.get_well.duration"),
+        ("who escalates", "advocacy.policies[0].segment"),
+        ("2 customer meeting", "advocacy.meeting.probability"),
+    ] {
+        adv.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('1'),
+            crossterm::event::KeyModifiers::NONE,
+        )));
+        let at = find_on_screen(&adv, 160, 50, title);
+        click(&mut adv, at);
+        assert_eq!(adv.pane, Pane::InspForm, "{title}");
+        assert_eq!(selected_path(&adv), path, "{title}");
+    }
+    // A click on a stage card still selects the touchpoint on the map.
+    adv.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('1'),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    let at = find_on_screen(&adv, 160, 50, "Support case");
+    click(&mut adv, at);
+    assert_eq!(adv.pane, Pane::Map);
+}

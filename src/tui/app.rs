@@ -208,10 +208,19 @@ pub enum Dialog {
 pub enum Action {
     Cmd(Cmd),
     Focus(Pane),
-    SelectCard { lane: usize, pos: usize },
+    SelectCard {
+        lane: usize,
+        pos: usize,
+    },
+    /// Opens the scenario settings' form at the first field whose validation path starts with
+    /// this (a click on a funnel or escalation lane card).
+    OpenFields(String),
     SelectObject(usize),
     SelectField(usize),
-    SelectStrategyRow { strategy: usize, row: usize },
+    SelectStrategyRow {
+        strategy: usize,
+        row: usize,
+    },
     SelectDashStrategy(usize),
     Type(char),
     Backspace,
@@ -565,6 +574,20 @@ impl App {
                 if let Some(i) = self.selected_touchpoint() {
                     self.select_touchpoint(i);
                 }
+            }
+            Action::OpenFields(prefix) => {
+                let Some(obj) = self.objects().iter().position(|o| *o == Obj::Settings) else {
+                    return;
+                };
+                self.insp_obj = obj;
+                let fs = fields::fields(&self.scenario, Obj::Settings);
+                self.insp_field = fs
+                    .iter()
+                    .position(|f| f.path.starts_with(&prefix))
+                    .unwrap_or(0);
+                self.pane = Pane::InspForm;
+                self.help = false;
+                self.clamp_selection();
             }
             Action::SelectObject(i) => {
                 self.pane = Pane::InspList;

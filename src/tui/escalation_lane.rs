@@ -5,7 +5,8 @@
 //! trial. Once results exist the cards add the simulated figures of the strategy the dashboard
 //! has selected (the same figures as the dashboard panel and `cxsim review`).
 //!
-//! Read-only like the funnel lane, and it only takes rows the stage lanes can spare.
+//! A click on a card opens its fields in the inspector, as in the funnel lane; the lane only
+//! takes rows the stage lanes can spare.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -152,22 +153,27 @@ pub fn cards(adv: &Advocacy, unit: PeriodUnit, res: Option<&RunResults>, sel: us
         Card {
             title: "who escalates".into(),
             lines: who,
+            fields: "advocacy.policies[0]".into(),
         },
         Card {
             title: "1 response planning".into(),
             lines: planning,
+            fields: "advocacy.planning".into(),
         },
         Card {
             title: "2 customer meeting".into(),
             lines: meeting,
+            fields: "advocacy.meeting".into(),
         },
         Card {
             title: "3 get-well plan".into(),
             lines: plan,
+            fields: "advocacy.get_well".into(),
         },
         Card {
             title: "4 close-out / recur".into(),
             lines: outcome,
+            fields: "advocacy.get_well.probability".into(),
         },
     ];
     if let Some(t) = &adv.trial {
@@ -187,6 +193,7 @@ pub fn cards(adv: &Advocacy, unit: PeriodUnit, res: Option<&RunResults>, sel: us
         out.push(Card {
             title: "free trial".into(),
             lines,
+            fields: "advocacy.trial".into(),
         });
     }
     out

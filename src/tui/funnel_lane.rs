@@ -5,7 +5,7 @@
 //! results exist the cards add the simulated new customers per period and the CAC of the
 //! strategy the dashboard has selected.
 //!
-//! The lane is read-only (cards are not selectable): funnels are edited in the inspector. It only
+//! A click on a card opens its fields in the inspector (funnels are edited there). It only
 //! takes rows the stage lanes can spare — a full lane on tall terminals, one summary line on
 //! short ones, nothing below that — so the stage lanes keep their layout and clicks keep working.
 
@@ -96,6 +96,9 @@ fn selected(res: Option<&RunResults>, sel: usize) -> Option<&StrategyAcquisition
 pub struct Card {
     pub title: String,
     pub lines: Vec<String>,
+    /// Where a click on the card goes: the validation path its first inspector field starts
+    /// with (in the scenario settings' form).
+    pub fields: String,
 }
 
 /// The cards of the lane: one per funnel (file order), then word of mouth. `res` adds the
@@ -107,7 +110,8 @@ pub fn cards(acq: &Acquisition, period: &str, res: Option<&RunResults>, sel: usi
     let mut out: Vec<Card> = acq
         .funnels
         .iter()
-        .map(|f| funnel_card(f, period, sim, horizon, currency))
+        .enumerate()
+        .map(|(k, f)| funnel_card(k, f, period, sim, horizon, currency))
         .collect();
     let warners = match acq.warners {
         Warners::FailureChurners => "failure churners",
@@ -131,11 +135,13 @@ pub fn cards(acq: &Acquisition, period: &str, res: Option<&RunResults>, sel: usi
     out.push(Card {
         title: "word of mouth".into(),
         lines: wom,
+        fields: "acquisition.initial_customers".into(),
     });
     out
 }
 
 fn funnel_card(
+    k: usize,
     f: &Funnel,
     period: &str,
     sim: Option<&StrategyAcquisition>,
@@ -180,6 +186,7 @@ fn funnel_card(
     Card {
         title: format!("funnel · {}", f.segment),
         lines,
+        fields: format!("acquisition.funnels[{k}]"),
     }
 }
 
@@ -229,6 +236,38 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, size: LaneSize, th: Theme)
     draw_cards(frame, area, header, cards, th);
 }
 
+/// Where `n` cards go in a lane's `area` (below its header line): as many as fit at
+/// [`MIN_CARD_W`] columns, side by side, the last taking the rounding remainder. Shared by
+/// drawing and by mouse clicks.
+pub fn card_rects(area: Rect, n: usize) -> Vec<Rect> {
+    if area.width == 0 || area.height < 2 || n == 0 {
+        return Vec::new();
+    }
+    let n = u16::try_from(n).unwrap_or(u16::MAX);
+    let fit = (area.width / MIN_CARD_W).clamp(1, n);
+    let card_w = area.width / fit;
+    let cards_area = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    (0..fit)
+        .map(|k| {
+            let x = cards_area.x + k * card_w;
+            let w = if k + 1 == fit {
+                cards_area.right().saturating_sub(x)
+            } else {
+                card_w
+            };
+            Rect {
+                x,
+                width: w,
+                ..cards_area
+            }
+        })
+        .collect()
+}
+
 /// Draws a lane of cards under a one-line header: as many cards of at least `MIN_CARD_W`
 /// columns as fit, the header saying how many are hidden. Lines starting with "sim:" (simulated
 /// figures) stand out from the inputs read from the file. Shared by the funnel and escalation
@@ -238,8 +277,8 @@ pub fn draw_cards(frame: &mut Frame, area: Rect, header: String, cards: Vec<Card
         return;
     }
     let n = cards.len() as u16;
-    let fit = (area.width / MIN_CARD_W).clamp(1, n.max(1));
-    let card_w = area.width / fit;
+    let rects = card_rects(area, cards.len());
+    let fit = rects.len() as u16;
     let more = if fit < n {
         format!(" — {fit} of {n} cards shown, widen the terminal for the rest")
     } else {
@@ -252,24 +291,7 @@ pub fn draw_cards(frame: &mut Frame, area: Rect, header: String, cards: Vec<Card
         ))),
         Rect { height: 1, ..area },
     );
-    let cards_area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    for (k, card) in cards.into_iter().take(fit as usize).enumerate() {
-        let x = cards_area.x + k as u16 * card_w;
-        // The last card takes the rounding remainder.
-        let w = if k as u16 + 1 == fit {
-            cards_area.right().saturating_sub(x)
-        } else {
-            card_w
-        };
-        let rect = Rect {
-            x,
-            width: w,
-            ..cards_area
-        };
+    for (card, rect) in cards.into_iter().zip(rects) {
         // Simulated figures stand out from the inputs read from the file.
         let lines: Vec<Line> = card
             .lines

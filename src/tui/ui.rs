@@ -492,6 +492,31 @@ fn follow_ons(app: &App, i: usize) -> Vec<String> {
 
 const CARD_W: u16 = 26;
 
+/// The funnel and escalation lanes' cards on the map (full lanes only, as drawn): where a click
+/// on each goes (`Card::fields`) and its rectangle.
+pub fn lane_cards(app: &App, whole: Rect) -> Vec<(String, Rect)> {
+    use super::funnel_lane::{LaneSize, card_rects};
+    let res = app.sim.results.as_ref();
+    let full = |lane: Option<(Rect, LaneSize)>| match lane {
+        Some((area, LaneSize::Full)) if area.width > 0 && area.height >= 3 => Some(area),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let (funnel, body) = super::funnel_lane::split(app, whole);
+    if let (Some(area), Some(acq)) = (full(funnel), &app.scenario.acquisition) {
+        let cards = super::funnel_lane::cards(acq, app.scenario.period.name(), res, app.dash_sel);
+        let rects = card_rects(area, cards.len());
+        out.extend(cards.into_iter().zip(rects).map(|(c, r)| (c.fields, r)));
+    }
+    let (_, escalation) = super::escalation_lane::split(app, body);
+    if let (Some(area), Some(adv)) = (full(escalation), &app.scenario.advocacy) {
+        let cards = super::escalation_lane::cards(adv, app.scenario.period, res, app.dash_sel);
+        let rects = card_rects(area, cards.len());
+        out.extend(cards.into_iter().zip(rects).map(|(c, r)| (c.fields, r)));
+    }
+    out
+}
+
 /// Card rectangles: (lane, position in lane, rect). Shared by drawing and clicks.
 pub fn map_cards(app: &App, body: Rect) -> Vec<(usize, usize, Rect)> {
     let mut out = Vec::new();
@@ -1385,10 +1410,16 @@ pub fn mouse_action(app: &App, m: &MouseEvent) -> Option<Action> {
         return None;
     }
     match app.screen() {
-        Screen::Map => map_cards(app, r.body)
+        Screen::Map => lane_cards(app, r.body)
             .into_iter()
-            .find(|(_, _, rect)| inside(*rect))
-            .map(|(lane, pos, _)| Action::SelectCard { lane, pos }),
+            .find(|(_, rect)| inside(*rect))
+            .map(|(fields, _)| Action::OpenFields(fields))
+            .or_else(|| {
+                map_cards(app, r.body)
+                    .into_iter()
+                    .find(|(_, _, rect)| inside(*rect))
+                    .map(|(lane, pos, _)| Action::SelectCard { lane, pos })
+            }),
         Screen::Inspector => {
             let (list, form) = insp_split(r.body);
             if inside(list) {

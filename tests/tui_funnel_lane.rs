@@ -228,6 +228,25 @@ fn a_click_on_a_lane_card_opens_its_fields_in_the_inspector() {
         assert_eq!(adv.pane, Pane::InspForm, "{title}");
         assert_eq!(selected_path(&adv), path, "{title}");
     }
+    // From the keyboard: E opens the advocacy programme's first field, F says there are no
+    // funnels here; on the stool journey F opens the acquisition leg's first field.
+    let key = |app: &mut App, c: char| {
+        app.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        )))
+    };
+    key(&mut adv, '1');
+    key(&mut adv, 'E');
+    assert_eq!(adv.pane, Pane::InspForm);
+    assert_eq!(selected_path(&adv), "advocacy.planning.probability");
+    key(&mut adv, '1');
+    key(&mut adv, 'F');
+    assert_eq!(adv.pane, Pane::Map);
+    assert!(adv.status.contains("no acquisition leg"), "{}", adv.status);
+    key(&mut app, '1');
+    key(&mut app, 'F');
+    assert_eq!(selected_path(&app), "acquisition.initial_customers");
     // A click on a stage card still selects the touchpoint on the map.
     adv.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Char('1'),

@@ -991,6 +991,19 @@ impl App {
     fn map_cmd(&mut self, cmd: Cmd) {
         let lane = self.lane(self.map_lane);
         match cmd {
+            // The lanes' cards, from the keyboard (a click on a card does the same).
+            Cmd::FunnelFields if self.scenario.acquisition.is_some() => {
+                self.apply(Action::OpenFields("acquisition.".into()));
+            }
+            Cmd::FunnelFields => {
+                self.status = "this journey has no acquisition leg (no funnels)".into();
+            }
+            Cmd::EscalationFields if self.scenario.advocacy.is_some() => {
+                self.apply(Action::OpenFields("advocacy.".into()));
+            }
+            Cmd::EscalationFields => {
+                self.status = "this journey has no advocacy programme (no escalations)".into();
+            }
             Cmd::Left => self.map_pos = self.map_pos.saturating_sub(1),
             Cmd::Right if self.map_pos + 1 < lane.len() => self.map_pos += 1,
             Cmd::Up | Cmd::Down => {

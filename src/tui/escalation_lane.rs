@@ -235,6 +235,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, size: LaneSize, th: Theme)
     let who = res
         .and_then(|r| r.strategies.get(app.dash_sel).or(r.strategies.first()))
         .map_or(String::new(), |s| format!(" · sim: {}", s.name));
-    let header = format!("▌Escalation lifecycle{who}");
+    let header = format!("▌Escalation lifecycle{who} · E or a click edits");
     draw_cards(frame, area, header, cards(adv, unit, res, app.dash_sel), th);
 }

@@ -232,7 +232,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, size: LaneSize, th: Theme)
     let res = app.sim.results.as_ref();
     let cards = cards(acq, period, res, app.dash_sel);
     let who = selected(res, app.dash_sel).map_or(String::new(), |s| format!(" · sim: {}", s.name));
-    let header = format!("▌Funnel ({} segments){who}", acq.funnels.len());
+    let header = format!(
+        "▌Funnel ({} segments){who} · F or a click edits",
+        acq.funnels.len()
+    );
     draw_cards(frame, area, header, cards, th);
 }
 

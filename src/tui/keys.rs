@@ -69,6 +69,9 @@ pub enum Cmd {
     AnalysisMetric,
     AnalysisStrategy,
     AnalysisRun,
+    /// Map: the acquisition leg's / the advocacy programme's fields in the inspector.
+    FunnelFields,
+    EscalationFields,
     // Editing
     Confirm,
     Cancel,
@@ -222,6 +225,22 @@ pub static KEYS: &[Binding] = &[
         "edit the selected touchpoint",
         Cmd::Enter,
         "edit"
+    ),
+    b!(
+        Map,
+        [(Char('F'), N)],
+        "F",
+        "edit the funnels and word of mouth",
+        Cmd::FunnelFields,
+        ""
+    ),
+    b!(
+        Map,
+        [(Char('E'), N)],
+        "E",
+        "edit the escalation lifecycle",
+        Cmd::EscalationFields,
+        ""
     ),
     b!(
         Map,

@@ -122,11 +122,18 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                  remove the accounts block",
             );
         }
-        if s.acquisition.is_some() {
+        // With acquisition the open population counts accounts (docs/model.md §12); a segment
+        // of plain customers would add customers to accounts in one count.
+        if s.acquisition.is_some()
+            && let Some(plain) = s.segments.iter().find(|g| g.accounts.is_none())
+        {
             push(
                 p.clone(),
-                "accounts cannot be combined with the acquisition section yet".into(),
-                "the open population counts customers, not accounts; remove one of the two",
+                format!(
+                    "with an acquisition section, every segment has accounts or none does (segment \"{}\" has plain customers)",
+                    plain.id
+                ),
+                "the open population would add customers to accounts; give that segment an accounts block, or remove this one",
             );
         }
         if s.advocacy.is_some() {

@@ -35,9 +35,14 @@ fn geometric(theta: f64, horizon: u32, acquisition: &str) -> Model {
         [0.0, 0.0, 0.0],
         0.0,
     );
+    with_acquisition(&text, acquisition)
+}
+
+/// A scenario's text with an acquisition section added, validated.
+fn with_acquisition(text: &str, acquisition: &str) -> Model {
     let text = match text.rfind(')') {
         Some(i) => format!("{}    acquisition: Some(({acquisition})),\n)", &text[..i]),
-        None => text,
+        None => text.to_string(),
     };
     model(&text)
 }
@@ -116,6 +121,76 @@ fn constant_inflow_with_geometric_churn_reaches_inflow_over_churn() {
         assert_eq!(a.cac, Some(0.0));
         assert_eq!(a.payback_periods, Some(0));
     }
+}
+
+/// Funnels win accounts when the segments have accounts (docs/model.md §12): with fixed θ, no
+/// protection and a renewal every K periods, an account is lost at period T ∈ {K, 2K, ...} with
+/// P(T = jK) = (1 − θ)^(j−1)·θ, so S(t) = (1 − θ)^⌊t/K⌋ and the open population is
+/// B_t = B₀·S(t) + n·Σ_{a<t} S(a): the mean over accounts of B₀·1[T > t] + n·min(T, t), whose
+/// exact variance gives the tolerance as in the geometric case.
+#[test]
+fn funnels_win_accounts_that_leave_only_at_renewals() {
+    let (theta, h, k, b0) = (0.2f64, 36usize, 4usize, 500.0);
+    let text = scenario(
+        h as u32,
+        0.0,
+        &format!(
+            "value_per_period: 10.0, initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), \
+             churn_propensity: Fixed({theta:?}), accounts: Some((contacts: \
+             [(role: \"buyer\"), (role: \"user\", count: 2, probability: 0.5)], \
+             renewal_every: {k}))"
+        ),
+        INERT_TOUCHPOINT,
+        [0.0, 0.0, 0.0],
+        0.0,
+    );
+    let m = with_acquisition(
+        &text,
+        &format!(
+            "initial_customers: {b0:?}, funnels: [Funnel(segment: \"all\", \
+             leads_per_period: 100.0, qualification_rate: 0.5, conversion_rate: 0.4)]"
+        ),
+    );
+    let r = run(&m, N, 9);
+    assert!(r.strategies[0].accounts.is_some(), "an accounts run");
+    let a = &r
+        .acquisition
+        .as_ref()
+        .expect("acquisition results")
+        .strategies[0];
+    let n = 100.0 * 0.5 * 0.4;
+    for (t, x) in a.new_customers.iter().enumerate() {
+        assert!(
+            (x - n).abs() <= 1e-12 * n,
+            "period {}: {x} new accounts",
+            t + 1
+        );
+    }
+    // The churn period's distribution: T = jK for jK ≤ h, else h + 1 (kept to the end).
+    let renewals = h / k;
+    let dist: Vec<(usize, f64)> = (1..=renewals)
+        .map(|j| (j * k, (1.0 - theta).powi(j as i32 - 1) * theta))
+        .chain([(h + 1, (1.0 - theta).powi(renewals as i32))])
+        .collect();
+    for t in [1usize, 3, 4, 5, 8, 13, 24, 36] {
+        let f = |c: usize| b0 * f64::from(u8::from(c > t)) + n * c.min(t) as f64;
+        let m1: f64 = dist.iter().map(|&(c, p)| p * f(c)).sum();
+        let m2: f64 = dist.iter().map(|&(c, p)| p * f(c) * f(c)).sum();
+        let se = ((m2 - m1 * m1).max(0.0) / N as f64).sqrt();
+        let s = |a: usize| (1.0 - theta).powi((a / k) as i32);
+        let exact = b0 * s(t) + n * (0..t).map(s).sum::<f64>();
+        assert!(
+            (m1 - exact).abs() <= 1e-9 * exact,
+            "closed form {exact} vs {m1}"
+        );
+        let got = a.active_base[t];
+        assert!(
+            (got - exact).abs() <= K_SIGMA * se + 1e-9 * exact,
+            "t {t}: active accounts {got} vs exact {exact} (se {se})"
+        );
+    }
+    // Between renewals no account leaves: the base only grows by the inflow.
+    assert!((a.active_base[2] - a.active_base[1] - n).abs() <= 1e-9 * a.active_base[2]);
 }
 
 /// Referral strength 0 (and warning strength 0) changes nothing: inflow is exactly leads ×

@@ -765,7 +765,13 @@ pub fn table_lines(r: &RunResults, label_w: usize, col_w: usize) -> String {
             None => String::new(),
         }),
     ];
+    // With accounts (docs/model.md §12) the funnels win accounts.
+    let accounts = r.strategies.iter().any(|s| s.accounts.is_some());
     for (label, cell) in rows {
+        let label = match label {
+            "  new customers" if accounts => "  new accounts",
+            _ => label,
+        };
         let _ = write!(out, "{label:<label_w$}");
         for s in &a.strategies {
             let _ = write!(out, "  {:>col_w$}", cell(s, h));

@@ -189,6 +189,9 @@ fn funnels_win_accounts_that_leave_only_at_renewals() {
             "t {t}: active accounts {got} vs exact {exact} (se {se})"
         );
     }
+    // The run table says what the funnels win.
+    let table = report::table(&r);
+    assert!(table.contains("new accounts"), "{table}");
     // Between renewals no account leaves: the base only grows by the inflow.
     assert!((a.active_base[2] - a.active_base[1] - n).abs() <= 1e-9 * a.active_base[2]);
 }

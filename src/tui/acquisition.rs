@@ -38,7 +38,12 @@ pub fn lines(res: &RunResults, sel: usize) -> Vec<(String, String)> {
     let money = |x: f64| format!("{} {cur}", amount(x));
     vec![
         (
-            "new customers".into(),
+            // With accounts (docs/model.md §12) the funnels win accounts.
+            if res.strategies.iter().any(|s| s.accounts.is_some()) {
+                "new accounts".into()
+            } else {
+                "new customers".into()
+            },
             format!(
                 "{} ({} by referral)",
                 amount(s.total_new_customers),

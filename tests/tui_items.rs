@@ -134,6 +134,60 @@ fn contact_roles_are_added_renamed_and_removed() {
     retype(&mut app, "admin");
     assert!(app.problems.is_empty(), "{:?}", app.problems);
 
+    // Who the role meets, typed as touchpoint ids; an unknown id is flagged at the field.
+    go_to_field(&mut app, "admin meets");
+    assert_eq!(
+        app.current_fields()[app.insp_field].display(&app.scenario),
+        "all"
+    );
+    retype(&mut app, "qbr, no-such-touchpoint");
+    assert_problem_at(&app, "segments[0].accounts.contacts[1].meets[1]");
+    assert!(
+        !app.problems_at("segments[0].accounts.contacts[1].meets")
+            .is_empty()
+    );
+    retype(&mut app, "qbr,  invoice ");
+    assert!(app.problems.is_empty(), "{:?}", app.problems);
+    let meets = |app: &App| {
+        app.scenario.segments[0]
+            .accounts
+            .as_ref()
+            .expect("accounts")
+            .contacts[1]
+            .meets
+            .clone()
+    };
+    assert_eq!(
+        meets(&app),
+        Some(vec!["qbr".to_string(), "invoice".to_string()])
+    );
+    retype(&mut app, "none");
+    assert_eq!(meets(&app), Some(Vec::new()));
+    retype(&mut app, "all");
+    assert_eq!(meets(&app), None);
+    // Starting states: the segment's until one is typed, then the role's own.
+    let seg_initial = app.scenario.segments[0].initial;
+    go_to_field(&mut app, "admin starts loyal");
+    assert_eq!(
+        app.current_fields()[app.insp_field].display(&app.scenario),
+        cxsim::tui::fields::fmt_num(seg_initial.loyal)
+    );
+    retype(&mut app, "0.9");
+    let initial = app.scenario.segments[0]
+        .accounts
+        .as_ref()
+        .expect("accounts")
+        .contacts[1]
+        .initial
+        .expect("the role's own starting states");
+    assert_eq!(
+        (initial.satisfied, initial.pleased, initial.loyal),
+        (seg_initial.satisfied, seg_initial.pleased, 0.9)
+    );
+    retype(&mut app, "1.5");
+    assert_problem_at(&app, "segments[0].accounts.contacts[1].initial.loyal");
+    retype(&mut app, "0.9");
+
     go_to_field(&mut app, "decision maker count");
     key(&mut app, KeyCode::Delete);
     key(&mut app, KeyCode::Char('y'));

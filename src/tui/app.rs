@@ -413,9 +413,18 @@ impl App {
         fields::fields(&self.scenario, self.current_obj())
     }
 
-    /// Problems reported at exactly this path.
+    /// Problems reported at this path or at an element of it (`path[j]`: a list the field
+    /// edits as a whole, such as a role's `meets`).
     pub fn problems_at(&self, path: &str) -> Vec<&Problem> {
-        self.problems.iter().filter(|p| p.path == path).collect()
+        self.problems
+            .iter()
+            .filter(|p| {
+                p.path == path
+                    || p.path
+                        .strip_prefix(path)
+                        .is_some_and(|rest| rest.starts_with('['))
+            })
+            .collect()
     }
 
     fn clamp_selection(&mut self) {

@@ -954,9 +954,35 @@ fn role_mut(s: &mut Scenario, i: usize, k: usize) -> Option<&mut ContactRole> {
     accounts_mut(s, i)?.contacts.get_mut(k)
 }
 
+/// A role's `meets` as typed in the form: touchpoint ids separated by commas; "all" (or
+/// nothing) for every touchpoint (no `meets`), "none" for none (`Some([])`).
+pub fn meets_text(meets: &Option<Vec<String>>) -> String {
+    match meets {
+        None => "all".into(),
+        Some(ids) if ids.is_empty() => "none".into(),
+        Some(ids) => ids.join(", "),
+    }
+}
+
+/// The inverse of [`meets_text`]. Unknown ids are kept: validation flags them at their path.
+pub fn parse_meets(text: &str) -> Option<Vec<String>> {
+    let t = text.trim();
+    match t {
+        "" | "all" => None,
+        "none" => Some(Vec::new()),
+        _ => Some(
+            t.split(',')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_string)
+                .collect(),
+        ),
+    }
+}
+
 /// The numbers of a segment's accounts (docs/format.md "Accounts"): renewal, the health rule
-/// and each role's name, count, presence and weight. Roles are added and removed from their
-/// fields (see [`Item`]); their `initial` and `meets` stay in the file.
+/// and each role's name, the touchpoints it meets, count, presence, weight and starting states.
+/// Roles are added and removed from their fields (see [`Item`]).
 fn account_fields(i: usize, roles: &[String]) -> Vec<Field> {
     let p = format!("segments[{i}].accounts");
     let mut v = vec![
@@ -1020,6 +1046,15 @@ fn account_fields(i: usize, roles: &[String]) -> Vec<Field> {
                     Some(())
                 },
             ),
+            text(
+                &format!("{name} meets"),
+                format!("{p}.contacts[{k}].meets"),
+                move |s| Some(meets_text(&role(s, i, k)?.meets)),
+                move |s, t| {
+                    role_mut(s, i, k)?.meets = parse_meets(&t);
+                    Some(())
+                },
+            ),
             num(
                 &format!("{name} count"),
                 format!("{p}.contacts[{k}].count"),
@@ -1051,6 +1086,33 @@ fn account_fields(i: usize, roles: &[String]) -> Vec<Field> {
                 },
             ),
         ]);
+        // Starting states: the role's own, else the segment's (shown, and kept for the other
+        // two states when one is typed).
+        type Pick = fn(&mut TriadLevels) -> &mut f64;
+        let states: [(&str, &str, Pick); 3] = [
+            ("satisfied", "satisfied", |l| &mut l.satisfied),
+            ("pleased", "pleased", |l| &mut l.pleased),
+            ("loyal", "loyal", |l| &mut l.loyal),
+        ];
+        for (label, field, pick) in states {
+            v.push(num(
+                &format!("{name} starts {label}"),
+                format!("{p}.contacts[{k}].initial.{field}"),
+                PROB,
+                move |s| {
+                    let mut l = role(s, i, k)?.initial.unwrap_or(seg(s, i)?.initial);
+                    Some(*pick(&mut l))
+                },
+                move |s, n| {
+                    let from_segment = seg(s, i)?.initial;
+                    let r = role_mut(s, i, k)?;
+                    let mut l = r.initial.unwrap_or(from_segment);
+                    *pick(&mut l) = n;
+                    r.initial = Some(l);
+                    Some(())
+                },
+            ));
+        }
     }
     v
 }
@@ -1681,6 +1743,28 @@ pub fn remove_item(s: &mut Scenario, item: Item) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meets_round_trips_through_the_form_text() {
+        for (text, meets, shown) in [
+            ("all", None, "all"),
+            ("", None, "all"),
+            ("  all ", None, "all"),
+            ("none", Some(vec![]), "none"),
+            ("qbr", Some(vec!["qbr"]), "qbr"),
+            (
+                " qbr ,invoice,, ",
+                Some(vec!["qbr", "invoice"]),
+                "qbr, invoice",
+            ),
+        ] {
+            let meets: Option<Vec<String>> =
+                meets.map(|v: Vec<&str>| v.into_iter().map(String::from).collect());
+            assert_eq!(parse_meets(text), meets, "{text:?}");
+            assert_eq!(meets_text(&meets), shown);
+            assert_eq!(parse_meets(&meets_text(&meets)), meets);
+        }
+    }
 
     #[test]
     fn items_are_read_from_field_paths() {

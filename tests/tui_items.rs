@@ -230,8 +230,9 @@ fn escalation_policies_are_edited_removed_and_added_and_the_last_one_stays() {
     assert_eq!(policy_segments(&app), [("standard".into(), 3, None)]);
     assert_eq!(selected_label(&app), "standard policy for");
     // The last policy stays: validation needs one, and `a` needs a policy's field to act on.
+    // It is said at once, without asking first.
     key(&mut app, KeyCode::Char('x'));
-    key(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.dialog, None);
     assert!(
         app.status.contains("the last escalation policy stays"),
         "{}",
@@ -254,4 +255,55 @@ fn escalation_policies_are_edited_removed_and_added_and_the_last_one_stays() {
         app.status
     );
     assert_eq!(policy_segments(&app).len(), 2);
+}
+
+#[test]
+fn renaming_a_touchpoint_keeps_the_roles_meets_pointing_at_it() {
+    let mut app = open("b2b-saas-whole-customer.ron");
+    let qbr = app
+        .scenario
+        .touchpoints
+        .iter()
+        .position(|t| t.id == "qbr")
+        .expect("qbr");
+    open_form(&mut app, Obj::Touchpoint(qbr));
+    go_to_field(&mut app, "Id");
+    retype(&mut app, "business-review");
+    assert!(app.problems.is_empty(), "{:?}", app.problems);
+    let meets = app.scenario.segments[1]
+        .accounts
+        .as_ref()
+        .expect("accounts")
+        .contacts[0]
+        .meets
+        .clone()
+        .expect("the decision maker's meets");
+    assert!(meets.contains(&"business-review".to_string()), "{meets:?}");
+    assert!(!meets.contains(&"qbr".to_string()), "{meets:?}");
+}
+
+#[test]
+fn a_problem_inside_a_list_element_shows_only_at_its_own_field() {
+    let mut app = open("benchmark-triad.ron");
+    open_form(&mut app, Obj::Touchpoint(1));
+    let label = app
+        .current_fields()
+        .iter()
+        .find(|f| f.path.ends_with(".probability") && f.path.contains("on_failure"))
+        .map(|f| f.label.clone())
+        .expect("an escalation probability field");
+    go_to_field(&mut app, &label);
+    retype(&mut app, "1.5");
+    let at = app
+        .problems
+        .iter()
+        .find(|p| p.path.contains("on_failure"))
+        .map(|p| p.path.clone())
+        .expect("a problem at the escalation");
+    assert!(!app.problems_at(&at).is_empty());
+    // The whole-list fields (open incident / escalate) do not repeat it.
+    assert!(
+        app.problems_at("touchpoints[1].on_failure").is_empty(),
+        "{at}"
+    );
 }

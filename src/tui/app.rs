@@ -419,10 +419,14 @@ impl App {
         self.problems
             .iter()
             .filter(|p| {
+                // Only a whole element, `path[j]`: `on_failure[k].probability` belongs to a
+                // field of its own.
                 p.path == path
                     || p.path
                         .strip_prefix(path)
-                        .is_some_and(|rest| rest.starts_with('['))
+                        .and_then(|rest| rest.strip_prefix('['))
+                        .and_then(|rest| rest.strip_suffix(']'))
+                        .is_some_and(|j| !j.is_empty() && j.bytes().all(|b| b.is_ascii_digit()))
             })
             .collect()
     }
@@ -590,9 +594,12 @@ impl App {
                 };
                 self.insp_obj = obj;
                 let fs = fields::fields(&self.scenario, Obj::Settings);
+                // Else the first field of the card's section (e.g. no policies to show).
+                let section = prefix.split('.').next().unwrap_or_default().to_string() + ".";
                 self.insp_field = fs
                     .iter()
                     .position(|f| f.path.starts_with(&prefix))
+                    .or_else(|| fs.iter().position(|f| f.path.starts_with(&section)))
                     .unwrap_or(0);
                 self.pane = Pane::InspForm;
                 self.help = false;
@@ -1400,7 +1407,11 @@ impl App {
                     return;
                 };
                 if cmd == Cmd::Delete {
-                    self.dialog = Some(Dialog::ConfirmRemoveItem(item));
+                    // A removal that would be refused is said at once, not after asking.
+                    match fields::removal_refused(&self.scenario, item) {
+                        Some(why) => self.status = format!("✗ {why}"),
+                        None => self.dialog = Some(Dialog::ConfirmRemoveItem(item)),
+                    }
                     return;
                 }
                 let mut added = None;

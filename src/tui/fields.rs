@@ -966,17 +966,18 @@ pub fn meets_text(meets: &Option<Vec<String>>) -> String {
 
 /// The inverse of [`meets_text`]. Unknown ids are kept: validation flags them at their path.
 pub fn parse_meets(text: &str) -> Option<Vec<String>> {
-    let t = text.trim();
-    match t {
-        "" | "all" => None,
-        "none" => Some(Vec::new()),
-        _ => Some(
-            t.split(',')
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map(str::to_string)
-                .collect(),
-        ),
+    let ids: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .collect();
+    // Only the word "none" means none: stray commas and blanks leave no ids, which is "all".
+    match ids.as_slice() {
+        [] => None,
+        [one] if one == "all" => None,
+        [one] if one == "none" => Some(Vec::new()),
+        _ => Some(ids),
     }
 }
 
@@ -1143,6 +1144,40 @@ fn escalation(t: &Touchpoint) -> Option<(usize, f64, f64)> {
     })
 }
 
+/// Keeps every reference to a renamed touchpoint pointing at it: follow-on triggers, the roles'
+/// `meets`, the free trial's `mitigates` and the strategies' variant choices.
+fn rename_touchpoint_refs(s: &mut Scenario, old: &str, new: &str) {
+    for other in &mut s.touchpoints {
+        if let Trigger::After { touchpoint, .. } = &mut other.trigger
+            && touchpoint == old
+        {
+            *touchpoint = new.to_string();
+        }
+    }
+    let rename = |ids: &mut Vec<String>| {
+        for id in ids.iter_mut().filter(|id| *id == old) {
+            *id = new.to_string();
+        }
+    };
+    for seg in &mut s.segments {
+        if let Some(a) = &mut seg.accounts {
+            for c in &mut a.contacts {
+                if let Some(m) = &mut c.meets {
+                    rename(m);
+                }
+            }
+        }
+    }
+    if let Some(t) = s.advocacy.as_mut().and_then(|a| a.trial.as_mut()) {
+        rename(&mut t.mitigates);
+    }
+    for st in &mut s.strategies {
+        if let Some(v) = st.variants.remove(old) {
+            st.variants.insert(new.to_string(), v);
+        }
+    }
+}
+
 fn touchpoint_fields(s: &Scenario, i: usize) -> Vec<Field> {
     let p = format!("touchpoints[{i}]");
     let mut v = vec![
@@ -1152,14 +1187,8 @@ fn touchpoint_fields(s: &Scenario, i: usize) -> Vec<Field> {
             move |s| Some(tp(s, i)?.id.clone()),
             move |s, t| {
                 let old = std::mem::replace(&mut tp_mut(s, i)?.id, t.clone());
-                // Keep follow-on references pointing at the renamed touchpoint.
-                for other in &mut s.touchpoints {
-                    if let Trigger::After { touchpoint, .. } = &mut other.trigger
-                        && *touchpoint == old
-                        && !old.is_empty()
-                    {
-                        *touchpoint = t.clone();
-                    }
+                if !old.is_empty() {
+                    rename_touchpoint_refs(s, &old, &t);
                 }
                 Some(())
             },
@@ -1707,18 +1736,26 @@ pub fn add_item(s: &mut Scenario, list: ItemList, at: usize) -> Result<Item, Str
     Ok(Item { list, index: at })
 }
 
+/// Why `item` cannot be removed, if it cannot (checked before asking the user).
+pub fn removal_refused(s: &Scenario, item: Item) -> Option<String> {
+    let n = item.list.len(s);
+    if item.index >= n {
+        Some(format!("no such {}", item.list.noun()))
+    } else if n == 1 {
+        Some(format!(
+            "the last {} stays (at least one is needed); remove the whole section in the file",
+            item.list.noun()
+        ))
+    } else {
+        None
+    }
+}
+
 /// Removes an item. The last one stays: validation needs at least one, and the form could not
 /// add one back (its `a` acts on an item's fields).
 pub fn remove_item(s: &mut Scenario, item: Item) -> Result<(), String> {
-    let n = item.list.len(s);
-    if item.index >= n {
-        return Err(format!("no such {}", item.list.noun()));
-    }
-    if n == 1 {
-        return Err(format!(
-            "the last {} stays (at least one is needed); remove the whole section in the file",
-            item.list.noun()
-        ));
+    if let Some(why) = removal_refused(s, item) {
+        return Err(why);
     }
     match item.list {
         ItemList::Funnels => {

@@ -6,7 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::tui::render;
+use common::tui::{key, render};
+use crossterm::event::KeyCode;
 use cxsim::engine::RunSpec;
 use cxsim::tui::App;
 use cxsim::tui::funnel_lane::{self, LaneSize};
@@ -200,10 +201,7 @@ fn a_click_on_a_lane_card_opens_its_fields_in_the_inspector() {
     assert_eq!(app.pane, Pane::InspForm);
     assert_eq!(selected_path(&app), "acquisition.funnels[1].segment");
     // Back on the map, the word-of-mouth card opens the base and word-of-mouth numbers.
-    app.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Char('1'),
-        crossterm::event::KeyModifiers::NONE,
-    )));
+    key(&mut app, KeyCode::Char('1'));
     assert_eq!(app.pane, Pane::Map);
     let (x, y) = find_on_screen(&app, 160, 50, "word of mouth");
     // Anywhere inside the card, not only its title.
@@ -219,10 +217,7 @@ fn a_click_on_a_lane_card_opens_its_fields_in_the_inspector() {
         ("who escalates", "advocacy.policies[0].segment"),
         ("2 customer meeting", "advocacy.meeting.probability"),
     ] {
-        adv.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
-            crossterm::event::KeyCode::Char('1'),
-            crossterm::event::KeyModifiers::NONE,
-        )));
+        key(&mut adv, KeyCode::Char('1'));
         let at = find_on_screen(&adv, 160, 50, title);
         click(&mut adv, at);
         assert_eq!(adv.pane, Pane::InspForm, "{title}");
@@ -230,28 +225,19 @@ fn a_click_on_a_lane_card_opens_its_fields_in_the_inspector() {
     }
     // From the keyboard: E opens the advocacy programme's first field, F says there are no
     // funnels here; on the stool journey F opens the acquisition leg's first field.
-    let key = |app: &mut App, c: char| {
-        app.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
-            crossterm::event::KeyCode::Char(c),
-            crossterm::event::KeyModifiers::NONE,
-        )))
-    };
-    key(&mut adv, '1');
-    key(&mut adv, 'E');
+    key(&mut adv, KeyCode::Char('1'));
+    key(&mut adv, KeyCode::Char('E'));
     assert_eq!(adv.pane, Pane::InspForm);
     assert_eq!(selected_path(&adv), "advocacy.planning.probability");
-    key(&mut adv, '1');
-    key(&mut adv, 'F');
+    key(&mut adv, KeyCode::Char('1'));
+    key(&mut adv, KeyCode::Char('F'));
     assert_eq!(adv.pane, Pane::Map);
     assert!(adv.status.contains("no acquisition leg"), "{}", adv.status);
-    key(&mut app, '1');
-    key(&mut app, 'F');
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Char('F'));
     assert_eq!(selected_path(&app), "acquisition.initial_customers");
     // A click on a stage card still selects the touchpoint on the map.
-    adv.handle_event(cxsim::tui::Event::Key(crossterm::event::KeyEvent::new(
-        crossterm::event::KeyCode::Char('1'),
-        crossterm::event::KeyModifiers::NONE,
-    )));
+    key(&mut adv, KeyCode::Char('1'));
     let at = find_on_screen(&adv, 160, 50, "Support case");
     click(&mut adv, at);
     assert_eq!(adv.pane, Pane::Map);

@@ -8,8 +8,9 @@ use std::path::Path;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cxsim::engine::{Engine, RunSpec};
-use cxsim::load::{load_str, to_canonical_ron};
+use cxsim::format::parse::to_canonical_ron;
 use cxsim::model::Model;
+use cxsim::model::load::load_str;
 use rand::SeedableRng;
 
 fn reference() -> Model {
@@ -67,7 +68,7 @@ fn scenarios(c: &mut Criterion) {
     });
     files.sort();
     for path in files {
-        let Ok(model) = cxsim::load::load_file(&path) else {
+        let Ok(model) = cxsim::model::load::load_file(&path) else {
             panic!("shipped scenario {} must load", path.display());
         };
         let engine = Engine::new(&model, RunSpec::all_strategies(&model, 100_000, 1));
@@ -141,7 +142,7 @@ fn large_scenario_text() -> String {
         let mut tp = template[i % template.len()].clone();
         tp.id = format!("tp{i}");
         tp.name = format!("Touchpoint {i}");
-        if let cxsim::scenario::Trigger::After { touchpoint, .. } = &mut tp.trigger {
+        if let cxsim::format::Trigger::After { touchpoint, .. } = &mut tp.trigger {
             *touchpoint = format!("tp{}", i.saturating_sub(1));
         }
         s.touchpoints.push(tp);

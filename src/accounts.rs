@@ -5,15 +5,15 @@
 //! one, while the account renews, or leaves, as a whole, on a renewal cycle, with a hazard set
 //! by its health: a function of its contacts' states (docs/model.md §12). This module holds the
 //! file format, its validation, and the per-strategy results; the kernel is
-//! `crate::engine::account`.
+//! `crate::engine::accounts`.
 
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Problem;
+use crate::format::error::Problem;
+use crate::format::{Scenario, TriadLevels};
 use crate::results::{Estimate, RetentionPoint, RunResults};
-use crate::scenario::{Scenario, TriadLevels};
 
 /// Most contacts (the sum of the roles' counts) one account may have: keeps an account's
 /// per-period work bounded and catches typos such as `count: 10000`.

@@ -15,10 +15,10 @@ use std::sync::atomic::AtomicBool;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Acc, Cancelled, Engine, M_COST, M_LIFETIME, RunSpec, StrategyAcc};
-use crate::error::Problem;
+use crate::format::Scenario;
+use crate::format::error::Problem;
 use crate::model::Model;
 use crate::results::RunResults;
-use crate::scenario::Scenario;
 
 // ---------------------------------------------------------------------------------------------
 // Format (docs/format.md, "Acquisition").
@@ -553,7 +553,7 @@ fn payback(mix: &[(f64, &Curves)], cac: f64) -> Option<u32> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The hook: called after a run by `crate::simulate`, the CLI and the studio's worker.
+// The hook: called after a run by `crate::run::simulate`, the CLI and the studio's worker.
 
 /// Adds the acquisition section to `results` when the scenario has one. Funnel segments of a
 /// multi-segment scenario are simulated as their own closed cohort (the scenario with only that

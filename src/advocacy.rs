@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::compile::Affine;
 use crate::engine::rng::{CustomerRng, threshold};
-use crate::error::Problem;
+use crate::format::error::Problem;
+use crate::format::{Effects, PeriodUnit, Scenario, Shift, Trigger};
 use crate::model::Model;
 use crate::results::Estimate;
-use crate::scenario::{Effects, PeriodUnit, Scenario, Shift, Trigger};
 
 // ---------------------------------------------------------------------------------------------
 // Format (docs/format.md, "Advocacy").
@@ -174,7 +174,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
 
     if !s.touchpoints.iter().any(|t| {
         t.on_failure
-            .contains(&crate::scenario::FollowOn::OpenIncident)
+            .contains(&crate::format::FollowOn::OpenIncident)
     }) {
         push(
             "advocacy".into(),
@@ -334,7 +334,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
                 Some(t) => {
                     any_opener |= t
                         .on_failure
-                        .contains(&crate::scenario::FollowOn::OpenIncident)
+                        .contains(&crate::format::FollowOn::OpenIncident)
                 }
             }
         }
@@ -992,7 +992,7 @@ pub fn strategy_result(
         .enumerate()
         .filter(|(_, t)| {
             t.on_failure
-                .contains(&crate::scenario::FollowOn::OpenIncident)
+                .contains(&crate::format::FollowOn::OpenIncident)
         })
         .map(|(i, t)| TouchpointEscalations {
             id: t.id.clone(),

@@ -18,9 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Problem;
+use crate::format::error::Problem;
+use crate::format::{Effects, FollowOn, Outcome, Scenario, Shift, StateShifts, Trigger};
 use crate::model::Model;
-use crate::scenario::{Effects, FollowOn, Outcome, Scenario, Shift, StateShifts, Trigger};
 
 // ---------------------------------------------------------------------------------------------
 // Format

@@ -92,7 +92,7 @@ fn json_on_threads(m: &Model, customers: u64, seed: u64, threads: usize) -> Stri
         .build()
         .unwrap_or_else(|e| panic!("cannot build a pool of {threads} threads: {e}"));
     let spec = RunSpec::all_strategies(m, customers, seed);
-    pool.install(|| report::json(&cxsim::simulate(m, &spec)))
+    pool.install(|| report::json(&cxsim::run::simulate(m, &spec)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,7 +328,7 @@ fn weakest_keeps_fewer_accounts_than_mix_than_mean() {
             strategy: 0,
         },
     ];
-    let r = cxsim::simulate_arms(&arms, 40_000, 9).expect("arms run together");
+    let r = cxsim::run::simulate_arms(&arms, 40_000, 9).expect("arms run together");
     let kept = |i: usize| {
         let a = r.strategies[i].accounts.as_ref().expect("accounts");
         a.retention.last().map_or(0.0, |p| p.mean)
@@ -496,8 +496,9 @@ fn roles_meet_only_the_touchpoints_they_list() {
     });
     assert!(moved, "the other roles' states never moved");
     // An unknown id is refused, with the field path and the known ids.
-    let err = cxsim::load::load_str(Path::new("x.ron"), &with_meets("\"no-such-touchpoint\""))
-        .expect_err("unknown touchpoint");
+    let err =
+        cxsim::model::load::load_str(Path::new("x.ron"), &with_meets("\"no-such-touchpoint\""))
+            .expect_err("unknown touchpoint");
     let msg = err.to_string();
     assert!(msg.contains(".meets[0]"), "{msg}");
     assert!(

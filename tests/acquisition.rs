@@ -369,10 +369,10 @@ fn shipped() -> Vec<std::path::PathBuf> {
 fn shipped_scenarios_keep_their_json_with_and_without_acquisition() {
     let mut tried = 0;
     for path in shipped() {
-        let mut m = cxsim::load::load_file(&path).expect("shipped scenario loads");
+        let mut m = cxsim::model::load::load_file(&path).expect("shipped scenario loads");
         let had = m.scenario.acquisition.take();
         let spec = cxsim::engine::RunSpec::all_strategies(&m, 3000, 9);
-        let plain = cxsim::simulate(&m, &spec);
+        let plain = cxsim::run::simulate(&m, &spec);
         let json = report::json(&plain);
         assert!(!json.contains("\"acquisition\""), "{}", path.display());
         // The engine alone (no hook) gives the same bytes.
@@ -410,7 +410,7 @@ fn shipped_scenarios_keep_their_json_with_and_without_acquisition() {
             continue;
         };
         tried += 1;
-        let mut with = cxsim::simulate(&m, &spec);
+        let mut with = cxsim::run::simulate(&m, &spec);
         assert!(with.acquisition.is_some());
         assert!(report::json(&with).contains("\"acquisition\""));
         assert!(report::table(&with).contains("Acquisition (open population)"));
@@ -427,14 +427,14 @@ fn shipped_scenarios_keep_their_json_with_and_without_acquisition() {
 #[test]
 fn acquisition_is_deterministic_across_threads() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/b2b-saas-stool.ron");
-    let m = cxsim::load::load_file(&path).expect("loads");
+    let m = cxsim::model::load::load_file(&path).expect("loads");
     let spec = cxsim::engine::RunSpec::all_strategies(&m, 10_000, 2);
     let json = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .expect("pool");
-        pool.install(|| report::json(&cxsim::simulate(&m, &spec)))
+        pool.install(|| report::json(&cxsim::run::simulate(&m, &spec)))
     };
     let one = json(1);
     assert!(one.contains("\"acquisition\""));
@@ -454,7 +454,7 @@ fn invalid_acquisition_is_reported_with_field_paths() {
          Funnel(segment: \"all\", leads_per_period: 3.0, qualification_rate: 0.5, \
          conversion_rate: 0.5)]",
     );
-    let err = cxsim::load::load_str(Path::new("bad.ron"), &text).expect_err("invalid");
+    let err = cxsim::model::load::load_str(Path::new("bad.ron"), &text).expect_err("invalid");
     let msg = err.to_string();
     for needle in [
         "acquisition.initial_customers",
@@ -470,7 +470,7 @@ fn invalid_acquisition_is_reported_with_field_paths() {
         assert!(msg.contains(needle), "missing {needle:?} in:\n{msg}");
     }
     let empty = geometric_text("funnels: []");
-    let msg = cxsim::load::load_str(Path::new("e.ron"), &empty)
+    let msg = cxsim::model::load::load_str(Path::new("e.ron"), &empty)
         .expect_err("invalid")
         .to_string();
     assert!(msg.contains("acquisition.funnels"), "{msg}");
@@ -500,9 +500,9 @@ const CSV_BASE: &str = "strategy,period,retention,retention_lo,retention_hi,sati
 #[test]
 fn csv_appends_the_acquisition_columns() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/b2b-saas-stool.ron");
-    let mut m = cxsim::load::load_file(&path).expect("loads");
+    let mut m = cxsim::model::load::load_file(&path).expect("loads");
     let spec = cxsim::engine::RunSpec::all_strategies(&m, 3000, 9);
-    let with = cxsim::simulate(&m, &spec);
+    let with = cxsim::run::simulate(&m, &spec);
     let csv = report::csv(&with);
     let mut lines = csv.lines();
     let header = lines.next().expect("header");
@@ -541,7 +541,7 @@ fn csv_appends_the_acquisition_columns() {
     }
     // Without the section: the original header and exactly the closed-cohort rows.
     m.scenario.acquisition = None;
-    let plain = report::csv(&cxsim::simulate(&m, &spec));
+    let plain = report::csv(&cxsim::run::simulate(&m, &spec));
     assert_eq!(plain.lines().next(), Some(CSV_BASE));
     let mut stripped = with.clone();
     stripped.acquisition = None;

@@ -209,7 +209,7 @@ fn small_runs_say_no_interval() {
 fn batched_runs_are_bit_identical_and_thread_independent() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/b2b-saas-stool.ron");
-    let m = cxsim::load::load_file(&path).expect("loads");
+    let m = cxsim::model::load::load_file(&path).expect("loads");
     for n in [5 * UNIT + 7, 40 * UNIT + 1] {
         let spec = RunSpec::all_strategies(&m, n, 4);
         let engine = Engine::new(&m, spec.clone());
@@ -225,7 +225,7 @@ fn batched_runs_are_bit_identical_and_thread_independent() {
             .num_threads(threads)
             .build()
             .expect("pool");
-        pool.install(|| report::json(&cxsim::simulate(&m, &spec)))
+        pool.install(|| report::json(&cxsim::run::simulate(&m, &spec)))
     };
     let one = json(1);
     assert!(one.contains("\"method\": \"batch-means\""), "{one}");

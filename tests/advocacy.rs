@@ -17,7 +17,7 @@ fn load(name: &str) -> Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(name);
-    cxsim::load::load_file(&path).unwrap_or_else(|e| panic!("{name} does not load: {e}"))
+    cxsim::model::load::load_file(&path).unwrap_or_else(|e| panic!("{name} does not load: {e}"))
 }
 
 /// One segment that never churns, an outage every period that opens an incident and a ticket
@@ -226,7 +226,7 @@ fn trial_conversion_one_and_zero_bound_the_results() {
             strategy: 0,
         },
     ];
-    let r = cxsim::simulate_arms(&arms, 30_000, 5).expect("same horizon");
+    let r = cxsim::run::simulate_arms(&arms, 30_000, 5).expect("same horizon");
     let trial = |i: usize| {
         r.strategies[i]
             .advocacy
@@ -286,7 +286,7 @@ const BENCHMARK_JSON_LEN: usize = 16_892;
 fn files_without_advocacy_give_the_same_bytes_as_before() {
     let m = load("benchmark-triad.ron");
     assert!(m.scenario.advocacy.is_none());
-    let json = report::json(&cxsim::simulate(
+    let json = report::json(&cxsim::run::simulate(
         &m,
         &RunSpec::all_strategies(&m, 10_001, 1),
     ));
@@ -304,8 +304,8 @@ fn files_without_advocacy_give_the_same_bytes_as_before() {
     let plain = cxsim::model::validate(text_off).expect("valid");
     let spec = RunSpec::all_strategies(&off, 8_192, 3);
     assert_eq!(
-        report::json(&cxsim::simulate(&off, &spec)),
-        report::json(&cxsim::simulate(&plain, &spec))
+        report::json(&cxsim::run::simulate(&off, &spec)),
+        report::json(&cxsim::run::simulate(&plain, &spec))
     );
 }
 
@@ -319,7 +319,7 @@ fn advocacy_results_are_thread_independent() {
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         pool.install(|| {
-            let run = report::json(&cxsim::simulate(&m, &spec));
+            let run = report::json(&cxsim::run::simulate(&m, &spec));
             let review =
                 cxsim::advocacy::review(&m, &[0, 1], 10_001, 17, &|_, _| {}).expect("review");
             (run, cxsim::advocacy::review_json(&review))

@@ -14,7 +14,7 @@ const DOMINANT: &str = "tests/fixtures/analysis/dominant.ron";
 
 fn load(rel: &str) -> Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
-    cxsim::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
+    cxsim::model::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -156,7 +156,7 @@ fn removal_effects_match_the_exact_chain() {
 #[test]
 fn diagnosis_is_deterministic_at_any_thread_count() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/telecom.ron");
-    let m = cxsim::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    let m = cxsim::model::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
     let render = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -236,7 +236,7 @@ fn lost_revenue_by_root_cause_matches_the_exact_chain() {
             .is_some_and(|h| h.ends_with("lost_revenue_hi"))
     );
     assert!(diagnose::table(&d).contains("lost revenue per customer"));
-    let doc = cxsim::analysis::report::diagnose_doc(&d);
+    let doc = cxsim::report::document::diagnose_doc(&d);
     assert!(doc.markdown().contains("lost revenue per customer [95%]"));
     assert!(doc.html().contains("Revenue lost to churn by root cause"));
 }

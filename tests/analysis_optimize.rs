@@ -7,11 +7,11 @@ use std::path::Path;
 use cxsim::analysis::optimize::{
     self, Analytic, Objective, OptimizeSpec, SearchConfig, search, split_name,
 };
-use cxsim::scenario::Emphasis;
+use cxsim::format::Emphasis;
 
 fn load(rel: &str) -> cxsim::model::Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
-    cxsim::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
+    cxsim::model::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// f = −((p − p*)² + 2(e − e*)² + (r − r*)²) with (p*, e*, r*) on the simplex: its maximum

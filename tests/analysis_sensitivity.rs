@@ -9,7 +9,8 @@ mod common;
 
 use std::path::Path;
 
-use cxsim::analysis::{Metric, compare, diagnose, optimize, report, sensitivity};
+use cxsim::analysis::{Metric, compare, diagnose, optimize, sensitivity};
+use cxsim::report::document as report;
 
 use common::{K_SIGMA, model, scenario};
 
@@ -107,7 +108,7 @@ fn sensitivity_rejects_a_bad_delta() {
 
 fn load(rel: &str) -> cxsim::model::Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
-    cxsim::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
+    cxsim::model::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn check_doc(doc: &report::Doc) {

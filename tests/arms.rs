@@ -14,7 +14,7 @@ fn load(name: &str) -> Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(name);
-    match cxsim::load::load_file(&path) {
+    match cxsim::model::load::load_file(&path) {
         Ok(m) => m,
         Err(e) => panic!("{name} does not load: {e}"),
     }
@@ -23,8 +23,8 @@ fn load(name: &str) -> Model {
 #[test]
 fn arms_of_one_model_reproduce_the_strategy_run_exactly() {
     let m = load("ecommerce-retailer.ron");
-    let plain = cxsim::simulate(&m, &RunSpec::all_strategies(&m, 10_000, 7));
-    let arms = cxsim::simulate_arms(&Arm::all(&m), 10_000, 7).expect("arms share a horizon");
+    let plain = cxsim::run::simulate(&m, &RunSpec::all_strategies(&m, 10_000, 7));
+    let arms = cxsim::run::simulate_arms(&Arm::all(&m), 10_000, 7).expect("arms share a horizon");
     assert_eq!(report::json(&plain), report::json(&arms));
     assert_eq!(plain.acc, arms.acc);
 }
@@ -43,7 +43,7 @@ fn a_copy_of_the_scenario_differs_by_exactly_zero() {
             strategy: 1,
         },
     ];
-    let r = cxsim::simulate_arms(&arms, 8_192, 3).expect("same horizon");
+    let r = cxsim::run::simulate_arms(&arms, 8_192, 3).expect("same horizon");
     for metric in 0..M {
         let d = r.paired_difference(0, 1, metric).expect("sums kept");
         assert_eq!((d.mean, d.se), (0.0, 0.0), "metric {metric}");
@@ -66,7 +66,7 @@ fn a_changed_touchpoint_is_compared_pairwise_with_a_smaller_error() {
             strategy: 0,
         },
     ];
-    let r = cxsim::simulate_arms(&arms, 40_000, 11).expect("same horizon");
+    let r = cxsim::run::simulate_arms(&arms, 40_000, 11).expect("same horizon");
     let d = r.paired_difference(0, 1, M_NPV).expect("sums kept");
     let (a, b) = (
         r.strategies[0].npv_per_customer,
@@ -98,7 +98,7 @@ fn arms_may_have_different_touchpoints() {
             strategy: 0,
         },
     ];
-    let r = cxsim::simulate_arms(&arms, 4_096, 5).expect("same horizon");
+    let r = cxsim::run::simulate_arms(&arms, 4_096, 5).expect("same horizon");
     assert_eq!(r.strategies[0].touchpoints.len(), 3);
     assert_eq!(r.strategies[1].touchpoints.len(), 2);
     // Without the relationship check-in nobody is retained better.
@@ -122,7 +122,7 @@ fn mismatched_arms_are_refused() {
             strategy: 0,
         },
     ];
-    let err = cxsim::simulate_arms(&arms, 100, 1).expect_err("horizons differ");
+    let err = cxsim::run::simulate_arms(&arms, 100, 1).expect_err("horizons differ");
     assert!(matches!(err, ArmsError::HorizonMismatch { found: 48, .. }));
     assert!(err.to_string().contains("horizon"));
     let bad = [Arm {
@@ -130,11 +130,11 @@ fn mismatched_arms_are_refused() {
         strategy: 9,
     }];
     assert!(matches!(
-        cxsim::simulate_arms(&bad, 100, 1),
+        cxsim::run::simulate_arms(&bad, 100, 1),
         Err(ArmsError::StrategyOutOfRange { .. })
     ));
     assert_eq!(
-        cxsim::simulate_arms(&[], 100, 1).err(),
+        cxsim::run::simulate_arms(&[], 100, 1).err(),
         Some(ArmsError::NoArms)
     );
 }
@@ -146,7 +146,7 @@ fn an_arm_gets_the_same_sums_whatever_arms_run_beside_it() {
     // of a run of that arm alone.
     let m = load("retail-bank.ron");
     let mut other = m.scenario.clone();
-    other.segments[0].churn_propensity = cxsim::scenario::Propensity::Fixed(0.05);
+    other.segments[0].churn_propensity = cxsim::format::Propensity::Fixed(0.05);
     let other = cxsim::model::validate(other).expect("still valid");
     let mut arms = Arm::all(&m);
     arms.insert(
@@ -156,10 +156,10 @@ fn an_arm_gets_the_same_sums_whatever_arms_run_beside_it() {
             strategy: 0,
         },
     );
-    let together = cxsim::simulate_arms(&arms, 5_000, 13).expect("same horizon");
+    let together = cxsim::run::simulate_arms(&arms, 5_000, 13).expect("same horizon");
     let together = together.acc.expect("sums kept");
     for (i, arm) in arms.iter().enumerate() {
-        let alone = cxsim::simulate_arms(&[*arm], 5_000, 13).expect("one arm");
+        let alone = cxsim::run::simulate_arms(&[*arm], 5_000, 13).expect("one arm");
         let alone = alone.acc.expect("sums kept");
         assert_eq!(together.strategies[i], alone.strategies[0], "arm {i}");
     }

@@ -530,8 +530,8 @@ fn optional_fields_may_be_written_plainly_or_with_some() {
         let text = std::fs::read_to_string(root().join(file)).expect("scenario");
         assert!(text.contains(some), "{file} no longer has `{some}`");
         let path = Path::new(file);
-        let explicit = cxsim::load::parse_scenario(path, &text).expect("parses");
-        let implicit = cxsim::load::parse_scenario(path, &text.replace(some, plain))
+        let explicit = cxsim::format::parse::parse_scenario(path, &text).expect("parses");
+        let implicit = cxsim::format::parse::parse_scenario(path, &text.replace(some, plain))
             .expect("the plain form parses");
         assert_eq!(explicit, implicit, "{file}");
     }

@@ -20,8 +20,8 @@ const SCENARIO: &str = r#"Scenario(
 
 #[test]
 fn service_cost_and_programme_spend_are_separate() {
-    let model = cxsim::load::load_str(Path::new("costs.ron"), SCENARIO).expect("valid");
-    let r = cxsim::simulate(&model, &RunSpec::all_strategies(&model, 20_000, 3));
+    let model = cxsim::model::load::load_str(Path::new("costs.ron"), SCENARIO).expect("valid");
+    let r = cxsim::run::simulate(&model, &RunSpec::all_strategies(&model, 20_000, 3));
     for s in &r.strategies {
         let life = s.lifetime_periods.mean;
         // Every active period costs 2.0 of service (quality 1: no escalations) …

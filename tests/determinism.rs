@@ -18,7 +18,7 @@ const CUSTOMERS: u64 = 10_001;
 
 fn benchmark() -> Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/benchmark-triad.ron");
-    cxsim::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
+    cxsim::model::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Two segments (Beta and Fixed propensity), every trigger kind, escalations, discounting and
@@ -75,7 +75,7 @@ fn json_on_threads(m: &Model, spec: &RunSpec, threads: usize) -> String {
         .num_threads(threads)
         .build()
         .unwrap_or_else(|e| panic!("cannot build a pool of {threads} threads: {e}"));
-    let r = pool.install(|| cxsim::simulate(m, spec));
+    let r = pool.install(|| cxsim::run::simulate(m, spec));
     assert_eq!(r.customers, spec.customers);
     report::json(&r)
 }
@@ -91,7 +91,7 @@ fn assert_thread_independent(what: &str, m: &Model, seed: u64) {
         );
     }
     // Same seed, same bytes on a second run (on the global pool).
-    let again = report::json(&cxsim::simulate(m, &spec));
+    let again = report::json(&cxsim::run::simulate(m, &spec));
     assert!(
         one == again,
         "{what}: a second run with the same seed differs"
@@ -130,7 +130,7 @@ fn accumulators_are_thread_independent() {
             .num_threads(threads)
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
-        pool.install(|| cxsim::simulate(&m, &spec))
+        pool.install(|| cxsim::run::simulate(&m, &spec))
     };
     let a = run(1);
     let b = run(8);

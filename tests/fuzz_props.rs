@@ -9,8 +9,9 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use cxsim::engine::RunSpec;
-use cxsim::error::LoadError;
-use cxsim::load::{load_file, load_str, parse_scenario, to_canonical_ron};
+use cxsim::format::error::LoadError;
+use cxsim::format::parse::{parse_scenario, to_canonical_ron};
+use cxsim::model::load::{load_file, load_str};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
@@ -203,7 +204,7 @@ fn check_result(name: &str, text: &str, result: Result<cxsim::model::Model, Load
     match result {
         Ok(model) => {
             let spec = RunSpec::all_strategies(&model, SIM_CUSTOMERS, 1);
-            let results = cxsim::simulate(&model, &spec);
+            let results = cxsim::run::simulate(&model, &spec);
             assert_eq!(results.strategies.len(), model.scenario.strategies.len());
             // What `cxsim run` would print must render too.
             for format in [

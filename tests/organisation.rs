@@ -231,7 +231,7 @@ fn organisation_fields_are_validated_with_paths_and_hints() {
             r#"budget: 0.0, variants: {"delivery": "slow", "nope": "x"},
                organisation: Some(OrgSpend(culture: -1.0)),"#,
         );
-    let err = match cxsim::load::load_str(Path::new("x.ron"), &text) {
+    let err = match cxsim::model::load::load_str(Path::new("x.ron"), &text) {
         Ok(_) => panic!("invalid organisation accepted"),
         Err(e) => e,
     };
@@ -267,7 +267,7 @@ fn json(
     seed: u64,
 ) -> (cxsim::results::RunResults, String) {
     let spec = cxsim::engine::RunSpec::all_strategies(m, customers, seed);
-    let mut r = cxsim::simulate(m, &spec);
+    let mut r = cxsim::run::simulate(m, &spec);
     let with_org = r.clone();
     for s in &mut r.strategies {
         s.organisation = None;
@@ -378,7 +378,7 @@ fn a_variant_against_itself_differs_by_exactly_zero() {
     s.strategies.push(twin);
     let m = cxsim::model::validate(s).unwrap_or_else(|p| panic!("{p:?}"));
     let spec = cxsim::engine::RunSpec::all_strategies(&m, 9_000, 3);
-    let r = cxsim::simulate(&m, &spec);
+    let r = cxsim::run::simulate(&m, &spec);
     for metric in 0..cxsim::engine::M {
         let d = r
             .paired_difference(4, 5, metric)
@@ -437,7 +437,7 @@ fn recovery_rescues_the_documented_share_of_failures() {
         q,
         h,
     );
-    let r = cxsim::simulate(&m, &cxsim::engine::RunSpec::all_strategies(&m, n, 11));
+    let r = cxsim::run::simulate(&m, &cxsim::engine::RunSpec::all_strategies(&m, n, 11));
     let s = &r.strategies[0];
     let o = s
         .organisation
@@ -486,7 +486,7 @@ fn the_engine_follows_the_learning_schedule() {
         q0,
         h,
     );
-    let r = cxsim::simulate(&m, &cxsim::engine::RunSpec::all_strategies(&m, n, 5));
+    let r = cxsim::run::simulate(&m, &cxsim::engine::RunSpec::all_strategies(&m, n, 5));
     let qs: Vec<f64> = (1..=h).map(|t| learning_closed_form(q0, &fb, t)).collect();
     let o = r.strategies[0]
         .organisation
@@ -521,7 +521,7 @@ fn the_organisation_run_is_deterministic_across_threads() {
             .num_threads(threads)
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
-        pool.install(|| cxsim::report::json(&cxsim::simulate(&m, &spec)))
+        pool.install(|| cxsim::report::json(&cxsim::run::simulate(&m, &spec)))
     };
     let one = run(1);
     assert_eq!(one, run(3));

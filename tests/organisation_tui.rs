@@ -40,7 +40,7 @@ fn the_dashboard_shows_the_organisation_of_the_selected_strategy() {
     let mut app = cxsim::tui::open(Some(&path)).expect("scenario opens");
     app.color = false;
     let model = cxsim::model::validate(app.scenario.clone()).expect("valid");
-    app.set_results(cxsim::simulate(
+    app.set_results(cxsim::run::simulate(
         &model,
         &RunSpec::all_strategies(&model, 4096, 1),
     ));
@@ -68,7 +68,7 @@ fn the_plain_dashboard_has_no_organisation_panel() {
     let mut app = cxsim::tui::open(None).expect("builtin opens");
     app.color = false;
     let model = cxsim::model::validate(app.scenario.clone()).expect("valid");
-    app.set_results(cxsim::simulate(
+    app.set_results(cxsim::run::simulate(
         &model,
         &RunSpec::all_strategies(&model, 4096, 1),
     ));

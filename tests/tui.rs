@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use cxsim::engine::RunSpec;
-use cxsim::scenario::{Emphasis, Strategy};
+use cxsim::format::{Emphasis, Strategy};
 use cxsim::tui::app::{Dialog, Pane};
 use cxsim::tui::{App, Event};
 use ratatui::Terminal;
@@ -18,7 +18,7 @@ use common::tui::{assert_problem_at, ctrl, go_to_field, key, open_form, render, 
 fn with_results(app: &mut App) {
     let model = cxsim::model::validate(app.scenario.clone()).expect("valid scenario");
     let spec = RunSpec::all_strategies(&model, 8192, 1);
-    let r = cxsim::simulate(&model, &spec);
+    let r = cxsim::run::simulate(&model, &spec);
     app.set_results(r);
 }
 
@@ -246,8 +246,8 @@ fn add_touchpoint_edit_probability_out_of_range_save_and_reload() {
     assert!(shown.contains(&p.hint), "{shown}");
     assert!(shown.contains("simulation paused"));
     // The same message `cxsim validate` prints.
-    let text = cxsim::load::to_canonical_ron(&app.scenario);
-    let err = cxsim::load::load_str(Path::new("x.ron"), &text).expect_err("invalid");
+    let text = cxsim::format::parse::to_canonical_ron(&app.scenario);
+    let err = cxsim::model::load::load_str(Path::new("x.ron"), &text).expect_err("invalid");
     assert!(err.to_string().contains(&p.message));
     // Not a number is refused and the editor stays open.
     key(&mut app, KeyCode::Enter);
@@ -279,7 +279,7 @@ fn add_touchpoint_edit_probability_out_of_range_save_and_reload() {
     assert!(!app.dirty(), "status: {}", app.status);
     let bak = std::fs::read_to_string(format!("{}.bak", path.display())).expect("bak");
     assert_eq!(bak, original);
-    let reloaded = cxsim::load::load_file(&path).expect("saved file is valid");
+    let reloaded = cxsim::model::load::load_file(&path).expect("saved file is valid");
     assert_eq!(reloaded.scenario, app.scenario);
     // A second save does not warn again.
     key(&mut app, KeyCode::Char('u'));
@@ -353,7 +353,7 @@ fn delete_asks_and_pick_lists_cycle() {
     key(&mut app, KeyCode::Right); // OnIncident → After
     assert!(matches!(
         app.scenario.touchpoints[1].trigger,
-        cxsim::scenario::Trigger::After { .. }
+        cxsim::format::Trigger::After { .. }
     ));
     key(&mut app, KeyCode::Down); // After touchpoint
     let before = format!("{:?}", app.scenario.touchpoints[1].trigger);
@@ -445,7 +445,9 @@ fn quit_with_unsaved_changes_prompts() {
     typed(&mut app, "y");
     assert!(app.should_quit);
     assert_eq!(
-        cxsim::load::load_file(&path).expect("saved").scenario,
+        cxsim::model::load::load_file(&path)
+            .expect("saved")
+            .scenario,
         app.scenario
     );
 }
@@ -456,9 +458,9 @@ fn file_changed_on_disk_offers_reload_and_recovery_round_trip() {
     let mut app = open_fixture(&path);
     typed(&mut app, "a");
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let mut other = cxsim::load::load_file(&path).expect("load").scenario;
+    let mut other = cxsim::model::load::load_file(&path).expect("load").scenario;
     other.name = "Changed elsewhere".into();
-    std::fs::write(&path, cxsim::load::to_canonical_ron(&other)).expect("write");
+    std::fs::write(&path, cxsim::format::parse::to_canonical_ron(&other)).expect("write");
     // Make sure the mtime differs even on coarse filesystems.
     let f = std::fs::File::options()
         .write(true)
@@ -517,7 +519,9 @@ fn builtin_example_save_asks_for_a_name() {
     key(&mut app, KeyCode::Enter);
     assert!(!app.dirty());
     assert_eq!(
-        cxsim::load::load_file(&target).expect("saved").scenario,
+        cxsim::model::load::load_file(&target)
+            .expect("saved")
+            .scenario,
         app.scenario
     );
 }

@@ -25,7 +25,7 @@ fn studio() -> App {
     app.scenario_changed();
     let model = cxsim::model::validate(app.scenario.clone()).expect("valid");
     let spec = RunSpec::all_strategies(&model, 4096, 1);
-    app.set_results(cxsim::simulate(&model, &spec));
+    app.set_results(cxsim::run::simulate(&model, &spec));
     app
 }
 
@@ -184,7 +184,7 @@ fn help_and_hints_show_the_analysis_keys() {
 
 #[test]
 fn ternary_cells_mark_best_and_close_points_without_colour() {
-    use cxsim::chart::{Ternary, TernaryPoint};
+    use cxsim::report::chart::{Ternary, TernaryPoint};
     let pt = |p: f64, e: f64, v: f64, best: bool, close: bool| TernaryPoint {
         purchase: p,
         exception: e,

@@ -19,7 +19,7 @@ fn open(name: &str) -> App {
 
 fn with_results(app: &mut App) {
     let model = cxsim::model::validate(app.scenario.clone()).expect("valid");
-    app.set_results(cxsim::simulate(
+    app.set_results(cxsim::run::simulate(
         &model,
         &RunSpec::all_strategies(&model, 4096, 1),
     ));

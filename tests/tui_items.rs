@@ -195,7 +195,7 @@ fn contact_roles_are_added_renamed_and_removed() {
     assert_eq!(selected_label(&app), "admin role");
     // The journey still validates and runs with the roles as edited.
     let model = cxsim::model::validate(app.scenario.clone()).expect("valid");
-    let r = cxsim::simulate(
+    let r = cxsim::run::simulate(
         &model,
         &cxsim::engine::RunSpec::all_strategies(&model, 500, 1),
     );

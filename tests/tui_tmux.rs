@@ -147,7 +147,7 @@ fn edit_save_and_quit_in_a_real_terminal() {
     t.wait_for("Comments will be dropped", 5);
     t.keys(&["y"]);
     t.wait_for("saved", 5);
-    let saved = cxsim::load::load_file(&path).expect("saved file is valid");
+    let saved = cxsim::model::load::load_file(&path).expect("saved file is valid");
     assert!(
         saved
             .scenario

@@ -9,7 +9,7 @@ use cxsim::engine::Cancelled;
 use cxsim::tui::worker::{Phase, Request, Runner, Worker, WorkerMsg, engine_runner};
 
 fn model() -> cxsim::model::Model {
-    cxsim::load::load_str(
+    cxsim::model::load::load_str(
         std::path::Path::new(cxsim::BUILTIN_EXAMPLE_NAME),
         cxsim::BUILTIN_EXAMPLE,
     )
@@ -77,7 +77,7 @@ fn blocking_runner() -> Runner {
     Arc::new(|model, spec, cancel, progress| {
         if spec.seed == 7 {
             // The second request finishes normally.
-            return Ok(cxsim::simulate(model, spec));
+            return Ok(cxsim::run::simulate(model, spec));
         }
         for _ in 0..6000 {
             progress(0, spec.customers);

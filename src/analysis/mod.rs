@@ -6,11 +6,13 @@
 //! so every pair sees the same customers with the same random numbers and paired differences
 //! come with their standard error from the run's cross-products (docs/model.md §7, docs/analysis.md).
 
+pub mod check;
 pub mod compare;
 pub mod diagnose;
+pub mod diff;
 pub mod optimize;
-pub mod report;
 pub mod sensitivity;
+pub mod shard;
 
 use serde::{Deserialize, Serialize};
 

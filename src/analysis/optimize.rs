@@ -22,9 +22,9 @@ use serde::Serialize;
 
 use super::{Metric, fmt_interval, fmt_value, to_json, unpaired_difference};
 use crate::engine::{Cancelled, Engine, RunSpec};
+use crate::format::{Emphasis, Strategy};
 use crate::model::{Model, validate};
 use crate::results::{Estimate, RunResults};
-use crate::scenario::{Emphasis, Strategy};
 
 pub const OPTIMIZE_SCHEMA: &str = "cxsim.optimize/1";
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{CliError, RunArgs, emit, exit, resolve_strategies};
 use crate::engine::RunSpec;
-use crate::load::load_file;
+use crate::model::load::load_file;
 use crate::report::{Format, RUN_SCHEMA};
 use crate::results::StrategyResult;
 
@@ -49,7 +49,9 @@ pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
 }
 
 fn is_scenario(p: &Path) -> bool {
-    p.is_file() && p.extension().is_some_and(|x| x == "ron") && !crate::check::is_sidecar(p)
+    p.is_file()
+        && p.extension().is_some_and(|x| x == "ron")
+        && !crate::analysis::check::is_sidecar(p)
 }
 
 /// Whether the arguments ask for a batch (more than one file, or a directory or pattern).
@@ -112,7 +114,7 @@ pub fn cmd_run_batch(args: &RunArgs, files: &[PathBuf]) -> Result<u8, CliError> 
                     seed: args.sim.seed,
                     strategies: resolve_strategies(&model, &args.sim.strategies)?,
                 };
-                let r = crate::simulate(&model, &spec);
+                let r = crate::run::simulate(&model, &spec);
                 let line = Line {
                     file: name.clone(),
                     schema: RUN_SCHEMA,

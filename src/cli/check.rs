@@ -5,14 +5,15 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{CliError, exit};
-use crate::check::{
+use crate::analysis::check::{
     Expectations, ScenarioCheck, Sidecar, baseline_json, baseline_path, compare_baseline, evaluate,
     github_annotation, is_sidecar, junit_xml, make_baseline, parse_baseline, parse_sidecar,
     scenario_of_sidecar, sidecar_path,
 };
 use crate::engine::RunSpec;
-use crate::error::LoadError;
-use crate::load::{load_str, read_text};
+use crate::format::error::LoadError;
+use crate::format::parse::read_text;
+use crate::model::load::load_str;
 use crate::report::group_thousands;
 
 #[derive(Debug, Args)]
@@ -151,7 +152,7 @@ fn check_one(scenario: &Path, update_baseline: bool) -> ScenarioCheck {
     c.customers = settings.customers;
     c.seed = settings.seed;
     let spec = RunSpec::all_strategies(&model, settings.customers, settings.seed);
-    let results = crate::simulate(&model, &spec);
+    let results = crate::run::simulate(&model, &spec);
     if let Some(s) = &sidecar {
         c.verdicts.extend(evaluate(s, &model, &results));
         c.expectations = s.items.len();

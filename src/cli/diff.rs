@@ -6,8 +6,9 @@ use std::process::Command as Process;
 use clap::{Args, ValueEnum};
 
 use super::{CliError, emit, exit};
-use crate::diff::{diff, render_json, render_markdown, render_text};
-use crate::load::{load_str, read_text};
+use crate::analysis::diff::{diff, render_json, render_markdown, render_text};
+use crate::format::parse::read_text;
+use crate::model::load::load_str;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{CliError, RunArgs, emit, exit, resolve_strategies};
+use crate::analysis::shard::{MergeError, merge, part_json, read_part, run_shard};
 use crate::engine::RunSpec;
-use crate::load::{load_str, read_text};
+use crate::format::parse::read_text;
+use crate::model::load::load_str;
 use crate::report::{Format, render};
-use crate::shard::{MergeError, merge, part_json, read_part, run_shard};
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
@@ -38,7 +39,7 @@ impl From<MergeError> for CliError {
 pub fn cmd_run_shard(
     args: &RunArgs,
     file: &std::path::Path,
-    shard: crate::shard::Shard,
+    shard: crate::analysis::shard::Shard,
 ) -> Result<u8, CliError> {
     let text = read_text(file)?;
     let model = load_str(file, &text)?;

@@ -13,9 +13,9 @@ pub mod diff;
 pub mod merge;
 
 use crate::engine::{Engine, RunSpec};
-use crate::error::LoadError;
-use crate::load::{load_file, load_str};
+use crate::format::error::LoadError;
 use crate::model::Model;
+use crate::model::load::{load_file, load_str};
 use crate::report::{Format, render};
 use crate::results::RunResults;
 
@@ -125,7 +125,7 @@ pub struct RunArgs {
     pub quiet: bool,
     /// Simulate only shard K of N (1-based) and write a part file (JSON) for `cxsim merge`.
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::analysis::shard::Shard>,
     /// Also run each strategy with this touchpoint design variant (TOUCHPOINT=VARIANT,
     /// repeatable), on common random numbers with the original.
     #[arg(long = "variant", value_name = "TOUCHPOINT=VARIANT")]
@@ -327,7 +327,7 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
     if let Some(dir) = &args.charts {
         output::write_charts(
             dir,
-            &crate::analysis::report::run_charts(&results),
+            &crate::report::document::run_charts(&results),
             args.chart_format,
             args.quiet,
         )?;
@@ -367,7 +367,7 @@ fn cmd_validate(files: &[PathBuf]) -> Result<u8, CliError> {
     let mut worst = exit::OK;
     for f in files {
         // `validate scenarios/*.ron` also meets expectation sidecars: check them as such.
-        if crate::check::is_sidecar(f) {
+        if crate::analysis::check::is_sidecar(f) {
             let code = check::validate_sidecar(f);
             if worst == exit::OK || code == exit::IO {
                 worst = code;

@@ -12,8 +12,8 @@ use crate::analysis::AnalysisFormat;
 use crate::analysis::compare::{self, Comparison};
 use crate::analysis::diagnose::{self, AnalysisError, Diagnosis};
 use crate::analysis::optimize::{self, Optimization};
-use crate::analysis::report::{self, Doc, NamedChart};
 use crate::analysis::sensitivity::{self, Sensitivity};
+use crate::report::document::{self as report, Doc, NamedChart};
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -144,7 +144,8 @@ pub fn write_charts(
         }
         if format != ChartFormat::Svg {
             // The SVG is ours, so a failure here is a bug, reported as such rather than a panic.
-            let png = crate::raster::svg_to_png(&c.svg, crate::raster::PNG_SCALE).map_err(|e| {
+            let png = crate::report::raster::svg_to_png(&c.svg, crate::report::raster::PNG_SCALE)
+                .map_err(|e| {
                 CliError::Io(format!(
                     "{}: cannot render {}.png: {e}",
                     dir.display(),

@@ -2,8 +2,8 @@
 //! one copy per strategy (strategies differ only in the qualities their budget buys).
 
 use crate::engine::rng::threshold;
+use crate::format::{FollowOn, Propensity, Shift, Stage, Trigger};
 use crate::model::Model;
-use crate::scenario::{FollowOn, Propensity, Shift, Stage, Trigger};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TriggerKind {
@@ -201,7 +201,7 @@ pub(crate) struct ArmC {
     /// The advocacy programme (crate::advocacy), used only by the `ADV` kernel.
     pub adv: Option<Box<crate::advocacy::AdvC>>,
     /// Accounts and contacts (docs/model.md §12); `None` keeps the plain kernel alone.
-    pub accounts: Option<crate::engine::account::AccountsC>,
+    pub accounts: Option<crate::engine::accounts::AccountsC>,
 }
 
 /// A compiled `Recovery`: threshold of its probability, its cost, its effects.
@@ -370,9 +370,9 @@ impl ArmC {
                         ..
                     } => {
                         let mask = match outcome {
-                            crate::scenario::Outcome::Success => 1,
-                            crate::scenario::Outcome::Failure => 2,
-                            crate::scenario::Outcome::Any => 3,
+                            crate::format::Outcome::Success => 1,
+                            crate::format::Outcome::Failure => 2,
+                            crate::format::Outcome::Any => 3,
                         };
                         let src = model.after_source[i].map_or(0, |j| position[j]);
                         (TriggerKind::After, *probability, src, mask)
@@ -476,7 +476,7 @@ impl ArmC {
             org_quality,
             org_recovery,
             adv: crate::advocacy::compile(model),
-            accounts: crate::engine::account::AccountsC::new(model),
+            accounts: crate::engine::accounts::AccountsC::new(model),
         }
     }
 }

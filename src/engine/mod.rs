@@ -1,7 +1,7 @@
 //! The Monte Carlo engine: compiled model → per-customer kernel → per-unit accumulators,
 //! merged in unit order so the result is the same bytes at any thread count.
 
-pub mod account;
+pub mod accounts;
 pub mod beta;
 pub mod compile;
 pub mod hazard;
@@ -109,7 +109,7 @@ pub struct StrategyAcc {
     pub advocacy: Option<crate::advocacy::AdvAcc>,
     /// Sums over accounts (docs/model.md §12); absent when no segment has accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accounts: Option<account::AccountAcc>,
+    pub accounts: Option<accounts::AccountAcc>,
 }
 
 impl StrategyAcc {
@@ -381,7 +381,7 @@ impl Engine {
                 sa.advocacy = Some(crate::advocacy::AdvAcc::new(arm.n_touchpoints));
             }
             if let Some(ac) = &arm.accounts {
-                sa.accounts = Some(account::AccountAcc::new(c.horizon, ac.n_roles));
+                sa.accounts = Some(accounts::AccountAcc::new(c.horizon, ac.n_roles));
             }
         }
         acc
@@ -546,7 +546,7 @@ impl Engine {
                         &mut scratch,
                         &mut fails[si],
                     ),
-                    Some(ac) => account::simulate_account(
+                    Some(ac) => accounts::simulate_account(
                         c.horizon,
                         st,
                         ac,

@@ -5,7 +5,7 @@
 //! - state: `AnalysisState` (in `App::analysis`), changed only through `App` methods below;
 //! - work: `AnalysisWorker` runs one `AnalysisRequest` at a time; a newer request (or an edit)
 //!   cancels the running one, and answers carry the request id so stale ones are dropped;
-//! - drawing: pure functions of `&App`; chart data comes from `crate::chart` (the same
+//! - drawing: pure functions of `&App`; chart data comes from `crate::report::chart` (the same
 //!   functions the SVG reports use).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -29,8 +29,8 @@ use crate::analysis::optimize::{
 };
 use crate::analysis::sensitivity::{self, Sensitivity};
 use crate::analysis::{Metric, fmt_diff, fmt_interval, fmt_value};
-use crate::chart;
 use crate::model::Model;
+use crate::report::chart;
 use crate::report::group_thousands;
 use crate::results::Estimate;
 
@@ -630,7 +630,7 @@ fn draw_ternary(frame: &mut Frame, o: &optimize::Optimization, area: Rect, look:
                 format!("{BEST} best "),
                 look.bad().add_modifier(Modifier::BOLD),
             ),
-            Span::raw(optimize::split_name(&crate::scenario::Emphasis {
+            Span::raw(optimize::split_name(&crate::format::Emphasis {
                 purchase: b.purchase,
                 exception: b.exception,
                 relationship: b.relationship,

@@ -10,13 +10,13 @@ use super::fields::{self, Field, Kind, Obj, Value};
 use super::files;
 use super::keys::{self, Cmd, Ctx};
 use super::worker::{DEFAULT_CUSTOMERS, Phase, Request, WorkerMsg};
-use crate::error::Problem;
-use crate::model::validate;
-use crate::results::RunResults;
-use crate::scenario::{
+use crate::format::error::Problem;
+use crate::format::{
     Effects, Emphasis, Propensity, Scenario, Segment, Stage, Strategy, Touchpoint, TriadLevels,
     Trigger,
 };
+use crate::model::validate;
+use crate::results::RunResults;
 
 /// Everything that can happen to the app: one enum, one loop.
 #[derive(Debug, Clone)]

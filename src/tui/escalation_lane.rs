@@ -15,8 +15,8 @@ use super::app::App;
 use super::funnel_lane::{Card, FULL_HEIGHT, LaneSize, draw_cards};
 use super::ui::Theme;
 use crate::advocacy::{Advocacy, AdvocacyResult, Step, trial_periods};
+use crate::format::PeriodUnit;
 use crate::results::RunResults;
-use crate::scenario::PeriodUnit;
 
 /// Rows the three stage lanes keep below a full lane (as for the funnel lane).
 const STAGE_ROWS_FULL: u16 = 18;

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::load::{parse_scenario, read_text, to_canonical_ron};
-use crate::scenario::Scenario;
+use crate::format::Scenario;
+use crate::format::parse::{parse_scenario, read_text, to_canonical_ron};
 
 /// The file's modification time, if it exists.
 pub fn mtime(path: &Path) -> Option<SystemTime> {

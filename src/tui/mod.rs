@@ -57,7 +57,7 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// The unsaved scenario and where its recovery file goes, kept current by the event loop so the
 /// panic hook can save the user's work even though it cannot reach the `App`.
-static PENDING_RECOVERY: std::sync::Mutex<Option<(PathBuf, crate::scenario::Scenario)>> =
+static PENDING_RECOVERY: std::sync::Mutex<Option<(PathBuf, crate::format::Scenario)>> =
     std::sync::Mutex::new(None);
 
 /// Writes the pending unsaved work (if any) to its recovery file; used on a panic.
@@ -74,7 +74,7 @@ fn write_pending_recovery() -> Option<PathBuf> {
 pub fn open(file: Option<&Path>) -> Result<App, StudioError> {
     match file {
         None => {
-            let s = crate::load::parse_scenario(
+            let s = crate::format::parse::parse_scenario(
                 Path::new(crate::BUILTIN_EXAMPLE_NAME),
                 crate::BUILTIN_EXAMPLE,
             )

@@ -16,8 +16,8 @@ use super::fields::{self, Kind, Obj};
 use super::keys::{self, Cmd, Ctx, HELP_ORDER, KEYS};
 use super::worker::Phase;
 use crate::engine::M_NPV;
+use crate::format::{FollowOn, Stage, Trigger};
 use crate::results::{Estimate, RunResults, StrategyResult};
-use crate::scenario::{FollowOn, Stage, Trigger};
 
 /// The smallest terminal the studio lays out for.
 pub const MIN_W: u16 = 80;

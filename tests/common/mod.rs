@@ -24,7 +24,7 @@ pub const K_SIGMA: f64 = 4.0;
 
 /// Parses and validates RON text, panicking with the rendered problems on failure.
 pub fn model(text: &str) -> Model {
-    match cxsim::load::load_str(Path::new("inline.ron"), text) {
+    match cxsim::model::load::load_str(Path::new("inline.ron"), text) {
         Ok(m) => m,
         Err(e) => panic!("test scenario does not load:\n{e}\n--- text ---\n{text}"),
     }
@@ -32,7 +32,7 @@ pub fn model(text: &str) -> Model {
 
 /// Runs every strategy of the model.
 pub fn run(model: &Model, customers: u64, seed: u64) -> RunResults {
-    cxsim::simulate(model, &RunSpec::all_strategies(model, customers, seed))
+    cxsim::run::simulate(model, &RunSpec::all_strategies(model, customers, seed))
 }
 
 /// A one-segment scenario with a single `baseline` strategy (budget 0).

@@ -1,6 +1,10 @@
 //! Results → text for people (table) and machines (JSON, CSV). Nothing here depends on time or
 //! on the machine, so the same results always give the same bytes.
 
+pub mod chart;
+pub mod document;
+pub mod raster;
+
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -25,8 +29,8 @@ pub fn render(results: &RunResults, format: Format) -> String {
         Format::Table => table(results),
         Format::Json => json(results),
         Format::Csv => csv(results),
-        Format::Md => crate::analysis::report::run_doc(results).markdown(),
-        Format::Html => crate::analysis::report::run_doc(results).html(),
+        Format::Md => crate::report::document::run_doc(results).markdown(),
+        Format::Html => crate::report::document::run_doc(results).html(),
     }
 }
 

@@ -45,7 +45,7 @@ pub enum LoadError {
         path: PathBuf,
         problems: Vec<Problem>,
         /// Where each problem's field is written in the file, when it could be found
-        /// (`crate::locate`); same order as `problems`.
+        /// (`crate::format::locate`); same order as `problems`.
         places: Vec<Option<Place>>,
     },
 }
@@ -61,7 +61,7 @@ pub struct Place {
 impl Place {
     /// Where `field_path` (or the nearest enclosing item written in the file) is in `text`.
     pub fn of_field(text: &str, field_path: &str) -> Option<Place> {
-        let (line, col) = crate::locate::locate_nearest(text, field_path)?;
+        let (line, col) = crate::format::locate::locate_nearest(text, field_path)?;
         let snippet = text
             .lines()
             .nth(line - 1)

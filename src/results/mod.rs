@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{
     Acc, Arm, M, M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_REVENUE, RunSpec,
 };
+use crate::format::Trigger;
 use crate::model::Model;
-use crate::scenario::Trigger;
 
 /// Two-sided 95 % normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::reduce::{Block, Reducer, dyadic_blocks};
 use crate::engine::{Acc, Engine, RunSpec, UNIT};
-use crate::error::LoadError;
-use crate::load::load_str;
+use crate::format::error::LoadError;
 use crate::model::Model;
+use crate::model::load::load_str;
 use crate::results::RunResults;
 
 pub const PART_FORMAT: &str = "cxsim.part/1";

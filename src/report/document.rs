@@ -1,15 +1,15 @@
 //! Reports people share: Markdown and standalone HTML with tables and inline SVG charts
-//! (`crate::chart`), for a run and for each analysis. No dates, no paths, no randomness: the
+//! (`crate::report::chart`), for a run and for each analysis. No dates, no paths, no randomness: the
 //! same inputs give the same bytes.
 
 use std::fmt::Write as _;
 
-use super::compare::{Comparison, fmt_ratio};
-use super::diagnose::Diagnosis;
-use super::optimize::Optimization;
-use super::sensitivity::Sensitivity;
-use super::{Metric, fmt_interval, fmt_value};
-use crate::chart::{self, escape};
+use crate::analysis::compare::{Comparison, fmt_ratio};
+use crate::analysis::diagnose::Diagnosis;
+use crate::analysis::optimize::Optimization;
+use crate::analysis::sensitivity::Sensitivity;
+use crate::analysis::{Metric, fmt_interval, fmt_value};
+use crate::report::chart::{self, escape};
 use crate::report::group_thousands;
 use crate::results::RunResults;
 
@@ -178,14 +178,16 @@ pub fn run_doc(r: &RunResults) -> Doc {
     for m in Metric::ALL {
         let mut row = vec![s(m.label())];
         for i in 0..r.strategies.len() {
-            row.push(super::estimate(r, i, m).map_or(String::new(), |e| {
-                format!(
-                    "{} [{}, {}]",
-                    fmt_value(m, e.mean),
-                    fmt_value(m, e.lo),
-                    fmt_value(m, e.hi)
-                )
-            }));
+            row.push(
+                crate::analysis::estimate(r, i, m).map_or(String::new(), |e| {
+                    format!(
+                        "{} [{}, {}]",
+                        fmt_value(m, e.mean),
+                        fmt_value(m, e.lo),
+                        fmt_value(m, e.hi)
+                    )
+                }),
+            );
         }
         rows.push(row);
     }
@@ -365,7 +367,7 @@ pub fn diagnose_doc(d: &Diagnosis) -> Doc {
         pct(d.churn.mean),
         pct(d.churn.lo),
         pct(d.churn.hi),
-        super::diagnose::fmt_money(&d.lost_revenue),
+        crate::analysis::diagnose::fmt_money(&d.lost_revenue),
         d.currency,
         d.weakest_stage,
         d.most_blamed_stage
@@ -415,7 +417,7 @@ pub fn diagnose_doc(d: &Diagnosis) -> Doc {
                     c.stage.clone(),
                     e(&c.share_of_churners),
                     e(&c.share_of_customers),
-                    super::diagnose::fmt_money(&c.lost_revenue),
+                    crate::analysis::diagnose::fmt_money(&c.lost_revenue),
                 ]
             })
             .collect(),
@@ -460,7 +462,7 @@ pub fn sensitivity_doc(v: &Sensitivity) -> Doc {
                     format!("{:.4}", r.value),
                     fmt_interval(m, &r.low.difference),
                     fmt_interval(m, &r.high.difference),
-                    super::fmt_diff(m, r.swing),
+                    crate::analysis::fmt_diff(m, r.swing),
                 ]
             })
             .collect(),

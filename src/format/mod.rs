@@ -5,6 +5,10 @@
 //! docs/format.md. New optional fields may be added (with defaults), never renamed or removed,
 //! so that files written today keep loading.
 
+pub mod error;
+pub mod locate;
+pub mod parse;
+
 use serde::{Deserialize, Serialize};
 
 /// A whole journey map: metadata, customers, touchpoints, the churn and revenue model, strategies.

@@ -11,12 +11,12 @@
 use serde::Serialize;
 
 use crate::engine::{Arm, M_CLV, M_COST, M_LIFETIME, M_NPV, M_REVENUE};
-use crate::model::Model;
-use crate::results::{Estimate, RunResults};
-use crate::scenario::{
+use crate::format::{
     Effects, FollowOn, Outcome, Propensity, Scenario, Segment, Shift, StateShifts, Strategy,
     Touchpoint, TriadLevels, Trigger,
 };
+use crate::model::Model;
+use crate::results::{Estimate, RunResults};
 
 /// One described change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -597,7 +597,7 @@ pub fn diff(
             strategy: *j,
         });
     }
-    let results: RunResults = match crate::simulate_arms(&arms, customers, seed) {
+    let results: RunResults = match crate::run::simulate_arms(&arms, customers, seed) {
         Ok(r) => r,
         Err(e) => {
             d.note = Some(format!("metric effects skipped: {e}"));
@@ -812,10 +812,11 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    const BENCH: &str = include_str!("../scenarios/benchmark-triad.ron");
+    const BENCH: &str = include_str!("../../scenarios/benchmark-triad.ron");
 
     fn parse(text: &str) -> Scenario {
-        crate::load::parse_scenario(Path::new("t.ron"), text).unwrap_or_else(|e| panic!("{e}"))
+        crate::format::parse::parse_scenario(Path::new("t.ron"), text)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -846,9 +847,9 @@ mod tests {
         assert!(changes.iter().all(|c| c.kind == "changed"));
     }
 
-    const ADVOCACY: &str = include_str!("../scenarios/advocacy-enterprise.ron");
-    const ACCOUNTS: &str = include_str!("../scenarios/b2b-saas-whole-customer.ron");
-    const ORG: &str = include_str!("../scenarios/ecommerce-organisation.ron");
+    const ADVOCACY: &str = include_str!("../../scenarios/advocacy-enterprise.ron");
+    const ACCOUNTS: &str = include_str!("../../scenarios/b2b-saas-whole-customer.ron");
+    const ORG: &str = include_str!("../../scenarios/ecommerce-organisation.ron");
 
     fn texts(old: &Scenario, new: &Scenario) -> Vec<String> {
         semantic_diff(old, new)

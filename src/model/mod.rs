@@ -1,10 +1,12 @@
 //! Validation: a parsed `Scenario` becomes a `Model` only if every field makes business sense.
 //! All problems are collected in one pass, each with a field path and a hint.
 
+pub mod load;
+
 use std::collections::HashMap;
 
-use crate::error::Problem;
-use crate::scenario::{FollowOn, Propensity, Scenario, Shift, Stage, Trigger};
+use crate::format::error::Problem;
+use crate::format::{FollowOn, Propensity, Scenario, Shift, Stage, Trigger};
 
 /// Largest horizon accepted: ten years of days. Protects against typos that would hang a run.
 pub const MAX_HORIZON: u32 = 3650;

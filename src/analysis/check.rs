@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_REVENUE};
-use crate::error::LoadError;
+use crate::format::error::LoadError;
 use crate::model::Model;
 use crate::results::{Estimate, RunResults};
 
@@ -393,7 +393,7 @@ fn bounds(
 }
 
 fn sidecar_parse_error(path: &Path, text: &str, e: ron::error::SpannedError) -> LoadError {
-    match crate::load::parse_error(path, text, e) {
+    match crate::format::parse::parse_error(path, text, e) {
         LoadError::Parse {
             path,
             line,
@@ -858,7 +858,7 @@ pub fn make_baseline(results: &RunResults, scenario_text: &str) -> Baseline {
     Baseline {
         format: BASELINE_FORMAT.to_string(),
         scenario: results.scenario.clone(),
-        scenario_hash: crate::shard::scenario_hash(scenario_text),
+        scenario_hash: crate::analysis::shard::scenario_hash(scenario_text),
         customers: results.customers,
         seed: results.seed,
         metrics: baseline_metrics(results),

@@ -16,8 +16,8 @@ use super::compile::ArmC;
 use super::rng::{CustomerRng, mix64};
 use super::{CustomerStart, M, NO_HARM, PeriodSums, Scratch, StrategyAcc, attribute, occurrences};
 use crate::accounts::Health;
+use crate::format::TriadLevels;
 use crate::model::Model;
-use crate::scenario::TriadLevels;
 
 /// One contact slot of an account: the role's count expanded, in file order.
 #[derive(Debug, Clone)]

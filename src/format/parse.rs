@@ -1,12 +1,11 @@
-//! RON text → `Scenario` → `Model`, with located errors; and `Scenario` → canonical RON text.
+//! RON text → `Scenario`, with located errors; and `Scenario` → canonical RON text.
 
 use std::path::Path;
 
 use ron::error::Error as RonError;
 
-use crate::error::LoadError;
-use crate::model::{Model, validate};
-use crate::scenario::Scenario;
+use crate::format::Scenario;
+use crate::format::error::LoadError;
 
 /// Nesting deeper than this is refused as a parse error instead of risking the stack.
 const RECURSION_LIMIT: usize = 64;
@@ -23,18 +22,6 @@ pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, LoadError> {
     options
         .from_str::<Scenario>(text)
         .map_err(|e| parse_error(path, text, e))
-}
-
-/// Parses and validates RON text.
-pub fn load_str(path: &Path, text: &str) -> Result<Model, LoadError> {
-    let scenario = parse_scenario(path, text)?;
-    validate(scenario).map_err(|problems| LoadError::invalid(path, text, problems))
-}
-
-/// Reads, parses and validates a scenario file.
-pub fn load_file(path: &Path) -> Result<Model, LoadError> {
-    let text = read_text(path)?;
-    load_str(path, &text)
 }
 
 /// Reads a file as UTF-8 text, with the file name in any error.

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::format::error::Problem;
-use crate::format::{Effects, FollowOn, Outcome, Scenario, Shift, StateShifts, Trigger};
+use crate::format::{Effects, FollowOn, Outcome, Scenario, StateShifts, Trigger};
 use crate::model::Model;
 
 // ---------------------------------------------------------------------------------------------
@@ -820,75 +820,9 @@ fn clip(s: &str, n: usize) -> String {
 // Validation
 // ---------------------------------------------------------------------------------------------
 
-struct Problems(Vec<Problem>);
-
-impl Problems {
-    fn push(&mut self, path: String, message: String, hint: &str) {
-        self.0.push(Problem {
-            path,
-            message,
-            hint: hint.to_string(),
-        });
-    }
-
-    fn finite(&mut self, path: &str, v: f64) -> bool {
-        if v.is_finite() {
-            return true;
-        }
-        self.push(
-            path.to_string(),
-            format!("expected a finite number, found {v}"),
-            "NaN and infinity have no business meaning; write a plain number",
-        );
-        false
-    }
-
-    fn fraction(&mut self, path: &str, v: f64, hint: &str) {
-        if self.finite(path, v) && !(0.0..=1.0).contains(&v) {
-            self.push(
-                path.to_string(),
-                format!("expected a number between 0 and 1, found {v}"),
-                hint,
-            );
-        }
-    }
-
-    fn non_negative(&mut self, path: &str, v: f64, hint: &str) {
-        if self.finite(path, v) && v < 0.0 {
-            self.push(
-                path.to_string(),
-                format!("expected a number ≥ 0, found {v}"),
-                hint,
-            );
-        }
-    }
-
-    fn positive(&mut self, path: &str, v: f64, hint: &str) {
-        if self.finite(path, v) && v <= 0.0 {
-            self.push(
-                path.to_string(),
-                format!("expected a number > 0, found {v}"),
-                hint,
-            );
-        }
-    }
-
-    fn shifts(&mut self, path: &str, sh: &StateShifts) {
-        for (k, state) in ["satisfied", "pleased", "loyal"].iter().enumerate() {
-            if let Shift::Up(f) | Shift::Down(f) = sh.get(k) {
-                self.fraction(
-                    &format!("{path}.{state}"),
-                    f,
-                    "Up(0.1) closes a tenth of the gap to the top; Down(0.3) loses 30 % of the level",
-                );
-            }
-        }
-    }
-}
-
 /// Checks the organisation fields of a scenario; called from `model::validate`.
 pub fn validate(s: &Scenario) -> Vec<Problem> {
-    let mut c = Problems(Vec::new());
+    let mut c = crate::model::Checker::new();
     let level_hint = "a level between 0 (absent) and 1 (fully present)";
     let mut team_ids: HashMap<&str, usize> = HashMap::new();
     if let Some(org) = &s.organisation {
@@ -1115,7 +1049,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             }
         }
     }
-    c.0
+    c.problems
 }
 
 /// Why selecting variant `name` of touchpoint `tp_id` is impossible (message, hint), if it is.

@@ -63,7 +63,17 @@ fn cases(tmp: &Path) -> Vec<(String, Vec<String>)> {
         }
         cases.push((
             format!("{name}.sensitivity.json"),
-            s(&["sensitivity", &file, "-n", "1000", "-s", "5", "-q", "-f", "json"]),
+            s(&[
+                "sensitivity",
+                &file,
+                "-n",
+                "1000",
+                "-s",
+                "5",
+                "-q",
+                "-f",
+                "json",
+            ]),
         ));
         // Sharded run and merge: part files in a temporary folder, merged in reverse order.
         let mut parts = Vec::new();
@@ -99,7 +109,13 @@ fn cases(tmp: &Path) -> Vec<(String, Vec<String>)> {
     }
     cases.push((
         "advocacy-enterprise.review.table".into(),
-        s(&["review", "scenarios/advocacy-enterprise.ron", "-n", "3000", "-q"]),
+        s(&[
+            "review",
+            "scenarios/advocacy-enterprise.ron",
+            "-n",
+            "3000",
+            "-q",
+        ]),
     ));
     cases.push((
         "advocacy-enterprise.review.json".into(),
@@ -129,7 +145,10 @@ fn cases(tmp: &Path) -> Vec<(String, Vec<String>)> {
             "json",
         ]),
     ));
-    cases.push(("batch.jsonl".into(), s(&["run", "scenarios/", "-n", "2000", "-q"])));
+    cases.push((
+        "batch.jsonl".into(),
+        s(&["run", "scenarios/", "-n", "2000", "-q"]),
+    ));
     cases.push((
         "diff.b2b-saas.stool.text".into(),
         s(&[

@@ -1,12 +1,15 @@
 //! Validation: a parsed `Scenario` becomes a `Model` only if every field makes business sense.
 //! All problems are collected in one pass, each with a field path and a hint.
 
+pub mod checker;
 pub mod load;
+
+pub use checker::{Checker, num};
 
 use std::collections::HashMap;
 
 use crate::format::error::Problem;
-use crate::format::{FollowOn, Propensity, Scenario, Shift, Stage, Trigger};
+use crate::format::{FollowOn, Propensity, Scenario, Stage, Trigger};
 
 /// Largest horizon accepted: ten years of days. Protects against typos that would hang a run.
 pub const MAX_HORIZON: u32 = 3650;
@@ -43,97 +46,6 @@ impl Model {
 
     pub fn strategy_index(&self, name: &str) -> Option<usize> {
         self.scenario.strategies.iter().position(|s| s.name == name)
-    }
-}
-
-struct Checker {
-    problems: Vec<Problem>,
-}
-
-impl Checker {
-    fn push(&mut self, path: String, message: String, hint: &str) {
-        self.problems.push(Problem {
-            path,
-            message,
-            hint: hint.to_string(),
-        });
-    }
-
-    fn finite(&mut self, path: &str, v: f64) -> bool {
-        if v.is_finite() {
-            true
-        } else {
-            self.push(
-                path.to_string(),
-                format!("expected a finite number, found {}", num(v)),
-                "NaN and infinity have no business meaning; write a plain number",
-            );
-            false
-        }
-    }
-
-    fn probability(&mut self, path: &str, v: f64) {
-        if self.finite(path, v) && !(0.0..=1.0).contains(&v) {
-            self.push(
-                path.to_string(),
-                format!("expected a probability between 0 and 1, found {}", num(v)),
-                "write 0.9 for \"9 in 10\", not 90",
-            );
-        }
-    }
-
-    fn non_negative(&mut self, path: &str, v: f64, hint: &str) {
-        if self.finite(path, v) && v < 0.0 {
-            self.push(
-                path.to_string(),
-                format!("expected a number ≥ 0, found {}", num(v)),
-                hint,
-            );
-        }
-    }
-
-    fn positive(&mut self, path: &str, v: f64, hint: &str) {
-        if self.finite(path, v) && v <= 0.0 {
-            self.push(
-                path.to_string(),
-                format!("expected a number > 0, found {}", num(v)),
-                hint,
-            );
-        }
-    }
-
-    /// `what` names the key, e.g. "touchpoint id" or "strategy name".
-    fn id(&mut self, path: &str, id: &str, seen: &mut HashMap<String, String>, what: &str) {
-        if id.trim().is_empty() {
-            self.push(
-                path.to_string(),
-                format!("{what} is empty"),
-                "give it a short unique name such as \"delivery\"",
-            );
-        } else if let Some(first) = seen.get(id) {
-            self.push(
-                path.to_string(),
-                format!("duplicate {what} \"{id}\" (first used at {first})"),
-                "they must be unique; rename one of them",
-            );
-        } else {
-            seen.insert(id.to_string(), path.to_string());
-        }
-    }
-
-    fn shift(&mut self, path: &str, shift: Shift) {
-        match shift {
-            Shift::Keep => {}
-            Shift::Up(f) | Shift::Down(f) => {
-                if self.finite(path, f) && !(0.0..=1.0).contains(&f) {
-                    self.push(
-                        path.to_string(),
-                        format!("expected a fraction between 0 and 1, found {}", num(f)),
-                        "Up(0.1) closes a tenth of the gap to the top; Down(0.3) loses 30 % of the level",
-                    );
-                }
-            }
-        }
     }
 }
 
@@ -479,17 +391,6 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
         })
     } else {
         Err(c.problems)
-    }
-}
-
-/// A number as a message shows it: as written for everyday magnitudes, in exponent form for
-/// huge or tiny ones (1e308 would otherwise print as 309 digits).
-fn num(v: f64) -> String {
-    let a = v.abs();
-    if a != 0.0 && a.is_finite() && !(1e-6..1e15).contains(&a) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
     }
 }
 

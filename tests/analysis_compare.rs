@@ -7,8 +7,9 @@ mod common;
 use std::path::Path;
 
 use cxsim::analysis::compare::{self, COMPARE_SCHEMA, COMPARED};
-use cxsim::analysis::{Metric, estimate};
+use cxsim::analysis::estimate;
 use cxsim::model::Model;
+use cxsim::results::Metric;
 
 const DOMINANT: &str = "tests/fixtures/analysis/dominant.ron";
 

@@ -9,8 +9,9 @@ mod common;
 
 use std::path::Path;
 
-use cxsim::analysis::{Metric, compare, diagnose, optimize, sensitivity};
+use cxsim::analysis::{compare, diagnose, optimize, sensitivity};
 use cxsim::report::document as report;
+use cxsim::results::Metric;
 
 use common::{K_SIGMA, model, scenario};
 

@@ -127,7 +127,7 @@ fn metric_and_strategy_keys_change_what_is_asked() {
     assert_eq!(req.key.strategy, 1 % n);
     key(&mut app, KeyCode::Char('m'));
     let req = app.analysis.pending.take().expect("request");
-    assert_eq!(req.key.metric, cxsim::analysis::Metric::Clv);
+    assert_eq!(req.key.metric, cxsim::results::Metric::Clv);
 }
 
 #[test]

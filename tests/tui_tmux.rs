@@ -1,5 +1,6 @@
 //! End-to-end: the real binary inside tmux (a private tmux server per test run).
-//! Skipped with a notice when tmux is not installed; CI installs it.
+//! Skipped with a notice when tmux is not installed on a developer's machine; under CI (`CI`
+//! set, as `.ci/run` runs) a missing tmux fails the test, since `.ci/run` installs it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +17,10 @@ impl Tmux {
             .output()
             .is_ok_and(|o| o.status.success());
         if !ok {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is not installed, but CI must run the end-to-end TUI test (.ci/run installs tmux)"
+            );
             eprintln!("notice: tmux is not installed; skipping the end-to-end TUI test");
             return None;
         }

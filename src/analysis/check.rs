@@ -11,10 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_REVENUE};
 use crate::format::error::LoadError;
 use crate::model::Model;
-use crate::results::{Estimate, RunResults};
+use crate::results::{Estimate, Metric, RunResults};
 
 pub const BASELINE_FORMAT: &str = "cxsim.baseline/1";
 pub const DEFAULT_CUSTOMERS: u64 = 50_000;
@@ -75,7 +74,7 @@ pub enum Expectation {
     /// A per-customer metric of one strategy.
     Metric {
         strategy: String,
-        metric: MetricName,
+        metric: Metric,
         #[serde(default)]
         at_least: Option<f64>,
         #[serde(default)]
@@ -86,80 +85,10 @@ pub enum Expectation {
     Beats {
         strategy: String,
         baseline: String,
-        metric: MetricName,
+        metric: Metric,
         #[serde(default)]
         by: f64,
     },
-}
-
-/// Per-customer metrics an expectation can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MetricName {
-    Revenue,
-    Npv,
-    Clv,
-    Cost,
-    Incidents,
-    Escalations,
-    Lifetime,
-}
-
-impl MetricName {
-    pub const ALL: [MetricName; 7] = [
-        MetricName::Revenue,
-        MetricName::Npv,
-        MetricName::Clv,
-        MetricName::Cost,
-        MetricName::Incidents,
-        MetricName::Escalations,
-        MetricName::Lifetime,
-    ];
-
-    /// Index into the engine's metrics.
-    pub fn index(self) -> usize {
-        match self {
-            MetricName::Revenue => M_REVENUE,
-            MetricName::Npv => M_NPV,
-            MetricName::Clv => M_CLV,
-            MetricName::Cost => M_COST,
-            MetricName::Incidents => M_INCIDENTS,
-            MetricName::Escalations => M_ESCALATIONS,
-            MetricName::Lifetime => M_LIFETIME,
-        }
-    }
-
-    pub fn higher_is_better(self) -> bool {
-        !matches!(
-            self,
-            MetricName::Cost | MetricName::Incidents | MetricName::Escalations
-        )
-    }
-
-    /// Business wording.
-    pub fn label(self) -> &'static str {
-        match self {
-            MetricName::Revenue => "revenue per customer",
-            MetricName::Npv => "NPV per customer",
-            MetricName::Clv => "CLV per customer",
-            MetricName::Cost => "service cost per customer",
-            MetricName::Incidents => "incidents per customer",
-            MetricName::Escalations => "escalations per customer",
-            MetricName::Lifetime => "active periods per customer",
-        }
-    }
-
-    /// The key used in baseline files.
-    pub fn key(self) -> &'static str {
-        match self {
-            MetricName::Revenue => "revenue",
-            MetricName::Npv => "npv",
-            MetricName::Clv => "clv",
-            MetricName::Cost => "cost",
-            MetricName::Incidents => "incidents",
-            MetricName::Escalations => "escalations",
-            MetricName::Lifetime => "lifetime",
-        }
-    }
 }
 
 /// An expectation with where it was written.
@@ -664,7 +593,7 @@ pub fn evaluate(sidecar: &Sidecar, model: &Model, results: &RunResults) -> Vec<V
                     at_most,
                 } => {
                     let si = model.strategy_index(strategy).unwrap_or(0);
-                    let e = results.strategies[si].metric(metric.index());
+                    let e = results.strategies[si].metric(*metric);
                     let what = format!("{} of \"{strategy}\"", metric.label());
                     bounded(&what, e, *at_least, *at_most, num)
                 }
@@ -685,7 +614,7 @@ pub fn evaluate(sidecar: &Sidecar, model: &Model, results: &RunResults) -> Vec<V
                             String::new()
                         }
                     );
-                    match results.paired_difference(a, b, metric.index()) {
+                    match results.paired_difference(a, b, metric.slot()) {
                         Some(d) => {
                             let (passed, side) = if metric.higher_is_better() {
                                 (d.lo > *by, format!("above {}", signed(*by)))
@@ -802,11 +731,11 @@ pub fn baseline_metrics(results: &RunResults) -> Vec<BaselineMetric> {
                 se: p.se,
             });
         }
-        for m in MetricName::ALL {
-            let e = s.metric(m.index());
+        for m in Metric::PER_CUSTOMER {
+            let e = s.metric(m);
             out.push(BaselineMetric {
                 strategy: s.name.clone(),
-                metric: m.key().to_string(),
+                metric: m.name().to_string(),
                 mean: e.mean,
                 se: e.se,
             });
@@ -827,8 +756,10 @@ fn metric_of(results: &RunResults, strategy: &str, metric: &str) -> Option<Estim
             hi: p.hi,
         });
     }
-    let m = MetricName::ALL.into_iter().find(|m| m.key() == metric)?;
-    Some(s.metric(m.index()))
+    let m = Metric::PER_CUSTOMER
+        .into_iter()
+        .find(|m| m.name() == metric)?;
+    Some(s.metric(m))
 }
 
 /// The baseline file's text: one metric per line, so annotations can point at a metric.

@@ -6,9 +6,10 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use super::{Metric, Paired, csv_field, fmt_interval, fmt_value, paired, to_json};
+use super::{Paired, csv_field, fmt_interval, fmt_value, paired, to_json};
 use crate::engine::{Cancelled, Engine, RunSpec};
 use crate::model::Model;
+use crate::results::Metric;
 use crate::results::RunResults;
 
 pub const COMPARE_SCHEMA: &str = "cxsim.compare/1";

@@ -15,11 +15,12 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use super::{Metric, Paired, csv_field, fmt_interval, paired, to_json};
+use super::{Paired, csv_field, fmt_interval, paired, to_json};
 use crate::engine::compile::NO_CAUSE;
 use crate::engine::{Arm, Cancelled, Engine};
 use crate::format::{Scenario, Stage};
 use crate::model::{Model, validate};
+use crate::results::Metric;
 use crate::results::{Estimate, RunResults};
 
 pub const DIAGNOSE_SCHEMA: &str = "cxsim.diagnose/1";

@@ -10,13 +10,13 @@
 
 use serde::Serialize;
 
-use crate::engine::{Arm, M_CLV, M_COST, M_LIFETIME, M_NPV, M_REVENUE};
+use crate::engine::Arm;
 use crate::format::{
     Effects, FollowOn, Outcome, Propensity, Scenario, Segment, Shift, StateShifts, Strategy,
     Touchpoint, TriadLevels, Trigger,
 };
 use crate::model::Model;
-use crate::results::{Estimate, RunResults};
+use crate::results::{Estimate, Metric, RunResults};
 
 /// One described change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -537,14 +537,6 @@ pub struct Diff {
     pub note: Option<String>,
 }
 
-const DIFF_METRICS: [(usize, &str, &str); 5] = [
-    (M_NPV, "npv", "NPV per customer"),
-    (M_REVENUE, "revenue", "revenue per customer"),
-    (M_CLV, "clv", "CLV per customer"),
-    (M_COST, "cost", "service cost per customer"),
-    (M_LIFETIME, "lifetime", "active periods per customer"),
-];
-
 /// Computes the semantic diff and, if the horizons agree, the paired metric effects.
 pub fn diff(
     old_name: &str,
@@ -623,15 +615,15 @@ pub fn diff(
                 strategy: name.clone(),
                 retention_old: ret(a),
                 retention_new: ret(b),
-                metrics: DIFF_METRICS
+                metrics: Metric::HEADLINE
                     .iter()
-                    .map(|&(m, key, label)| MetricEffect {
-                        metric: key,
-                        label,
+                    .map(|&m| MetricEffect {
+                        metric: m.name(),
+                        label: m.label(),
                         old: results.strategies[a].metric(m).mean,
                         new: results.strategies[b].metric(m).mean,
                         difference: results
-                            .paired_difference(a, b, m)
+                            .paired_difference(a, b, m.slot())
                             .unwrap_or_else(|| Estimate::with_se(0.0, 0.0)),
                     })
                     .collect(),

@@ -16,102 +16,14 @@ pub mod shard;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{
-    M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_RETAINED, M_REVENUE,
-};
-use crate::results::{Estimate, RunResults, Z95};
-
-/// A per-customer metric an analysis can compare, optimise or explain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Metric {
-    /// Net present value per initial customer (CLV minus discounted programme spend).
-    Npv,
-    /// Customer lifetime value: discounted revenue minus discounted service cost.
-    Clv,
-    /// Undiscounted revenue per initial customer.
-    Revenue,
-    /// Share of customers still active at the end of the horizon.
-    Retention,
-    /// Undiscounted service cost per initial customer.
-    Cost,
-    /// Active periods per initial customer.
-    Lifetime,
-    Incidents,
-    Escalations,
-}
-
-impl Metric {
-    pub const ALL: [Metric; 8] = [
-        Metric::Npv,
-        Metric::Clv,
-        Metric::Revenue,
-        Metric::Retention,
-        Metric::Cost,
-        Metric::Lifetime,
-        Metric::Incidents,
-        Metric::Escalations,
-    ];
-
-    /// Index into the engine's per-customer metrics (`engine::METRICS`).
-    pub fn index(self) -> usize {
-        match self {
-            Metric::Npv => M_NPV,
-            Metric::Clv => M_CLV,
-            Metric::Revenue => M_REVENUE,
-            Metric::Retention => M_RETAINED,
-            Metric::Cost => M_COST,
-            Metric::Lifetime => M_LIFETIME,
-            Metric::Incidents => M_INCIDENTS,
-            Metric::Escalations => M_ESCALATIONS,
-        }
-    }
-
-    /// The name used on the command line and in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::Npv => "npv",
-            Metric::Clv => "clv",
-            Metric::Revenue => "revenue",
-            Metric::Retention => "retention",
-            Metric::Cost => "cost",
-            Metric::Lifetime => "lifetime",
-            Metric::Incidents => "incidents",
-            Metric::Escalations => "escalations",
-        }
-    }
-
-    /// A label for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Metric::Npv => "NPV per customer",
-            Metric::Clv => "CLV per customer",
-            Metric::Revenue => "revenue per customer",
-            Metric::Retention => "retention at horizon",
-            Metric::Cost => "service cost per customer",
-            Metric::Lifetime => "active periods per customer",
-            Metric::Incidents => "incidents per customer",
-            Metric::Escalations => "escalations per customer",
-        }
-    }
-
-    /// Whether a larger value is better (cost, incidents and escalations are better smaller).
-    pub fn higher_is_better(self) -> bool {
-        !matches!(self, Metric::Cost | Metric::Incidents | Metric::Escalations)
-    }
-
-    /// Retention is a proportion and is shown in percent.
-    pub fn is_share(self) -> bool {
-        self == Metric::Retention
-    }
-}
+use crate::results::{Estimate, Metric, RunResults, Z95};
 
 /// The estimate of a metric for strategy (or arm) `i`, from the run's raw sums. `None` if the
 /// results carry no sums (they always do when produced by `simulate`).
 pub fn estimate(r: &RunResults, i: usize, m: Metric) -> Option<Estimate> {
     let acc = r.acc.as_ref()?;
     let sa = acc.strategies.get(i)?;
-    let k = m.index();
+    let k = m.slot();
     Some(Estimate::from_sums(
         sa.metric_sum[k],
         sa.metric_sq[k],
@@ -144,7 +56,7 @@ pub struct Paired {
 pub fn paired(r: &RunResults, a: usize, b: usize, m: Metric) -> Option<Paired> {
     let base = estimate(r, a, m)?;
     let other = estimate(r, b, m)?;
-    let difference = r.paired_difference(a, b, m.index())?;
+    let difference = r.paired_difference(a, b, m.slot())?;
     let independent_se = base.se.hypot(other.se);
     Some(Paired {
         metric: m,
@@ -169,7 +81,7 @@ pub fn half_width(e: &Estimate) -> f64 {
 }
 
 /// Output formats of the analysis commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnalysisFormat {
     Table,
     Json,

@@ -20,16 +20,17 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use super::{Metric, fmt_interval, fmt_value, to_json, unpaired_difference};
+use super::{fmt_interval, fmt_value, to_json, unpaired_difference};
 use crate::engine::{Cancelled, Engine, RunSpec};
 use crate::format::{Emphasis, Strategy};
 use crate::model::{Model, validate};
+use crate::results::Metric;
 use crate::results::{Estimate, RunResults};
 
 pub const OPTIMIZE_SCHEMA: &str = "cxsim.optimize/1";
 
 /// What to maximise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Objective {
     Npv,
@@ -123,7 +124,7 @@ impl Evaluation {
         match &self.pairs {
             Pairs::Exact => Estimate::with_se(self.values[b].mean - self.values[a].mean, 0.0),
             Pairs::Run { results, metric } => results
-                .paired_difference(a, b, metric.index())
+                .paired_difference(a, b, metric.slot())
                 .unwrap_or_else(|| unpaired_difference(&self.values[a], &self.values[b])),
         }
     }

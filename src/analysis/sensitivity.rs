@@ -13,11 +13,12 @@ use std::sync::atomic::AtomicBool;
 use serde::Serialize;
 
 use super::diagnose::{AnalysisError, run_arms};
-use super::{Metric, Paired, csv_field, fmt_interval, fmt_value, paired, to_json};
+use super::{Paired, csv_field, fmt_interval, fmt_value, paired, to_json};
 use crate::engine::Arm;
 use crate::format::{Propensity, Scenario};
 use crate::model::{MAX_PROTECTION, Model, validate};
 use crate::results::Estimate;
+use crate::results::Metric;
 
 pub const SENSITIVITY_SCHEMA: &str = "cxsim.sensitivity/1";
 

@@ -25,6 +25,7 @@ pub mod optimize;
 pub mod output;
 pub mod review;
 pub mod sensitivity;
+pub mod values;
 
 /// Documented exit codes.
 pub mod exit {

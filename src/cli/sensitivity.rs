@@ -6,7 +6,8 @@ use clap::Args;
 
 use super::output::{OutputArgs, analysis_error, percent_done};
 use super::{CliError, load_model, resolve_strategies};
-use crate::analysis::{Metric, sensitivity};
+use crate::analysis::sensitivity;
+use crate::results::Metric;
 
 /// "10%" → 0.1, "0.1" → 0.1; must lie strictly between 0 and 1.
 fn parse_delta(s: &str) -> Result<f64, String> {

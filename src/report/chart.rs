@@ -530,9 +530,10 @@ fn fmt_num(v: f64) -> String {
 // Chart data from results (shared by the reports and the terminal app).
 
 use crate::analysis::diagnose::Diagnosis;
+use crate::analysis::estimate;
 use crate::analysis::optimize::Search;
 use crate::analysis::sensitivity::Sensitivity;
-use crate::analysis::{Metric, estimate};
+use crate::results::Metric;
 use crate::results::RunResults;
 
 /// Retention curves of every strategy with their 95 % bands, in percent.

@@ -8,9 +8,10 @@ use crate::analysis::compare::{Comparison, fmt_ratio};
 use crate::analysis::diagnose::Diagnosis;
 use crate::analysis::optimize::Optimization;
 use crate::analysis::sensitivity::Sensitivity;
-use crate::analysis::{Metric, fmt_interval, fmt_value};
+use crate::analysis::{fmt_interval, fmt_value};
 use crate::report::chart::{self, escape};
 use crate::report::group_thousands;
+use crate::results::Metric;
 use crate::results::RunResults;
 
 /// A block of a report.

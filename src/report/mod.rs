@@ -13,7 +13,7 @@ use crate::results::{Estimate, RunResults, StrategyResult};
 
 pub const RUN_SCHEMA: &str = "cxsim.run/1";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,

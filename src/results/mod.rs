@@ -1,6 +1,10 @@
 //! Accumulators → results with uncertainty. The same `RunResults` feed the table, JSON and CSV
 //! writers and the TUI.
 
+pub mod metric;
+
+pub use metric::Metric;
+
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{
@@ -143,15 +147,25 @@ pub struct StrategyResult {
 }
 
 impl StrategyResult {
-    pub fn metric(&self, m: usize) -> Estimate {
+    /// The estimate of `m` from the per-strategy figures (retention: at the horizon).
+    pub fn metric(&self, m: Metric) -> Estimate {
         match m {
-            M_REVENUE => self.revenue_per_customer,
-            M_COST => self.cost_per_customer,
-            M_NPV => self.npv_per_customer,
-            M_CLV => self.clv_per_customer,
-            M_INCIDENTS => self.incidents_per_customer,
-            M_ESCALATIONS => self.escalations_per_customer,
-            _ => self.lifetime_periods,
+            Metric::Revenue => self.revenue_per_customer,
+            Metric::Cost => self.cost_per_customer,
+            Metric::Npv => self.npv_per_customer,
+            Metric::Clv => self.clv_per_customer,
+            Metric::Incidents => self.incidents_per_customer,
+            Metric::Escalations => self.escalations_per_customer,
+            Metric::Lifetime => self.lifetime_periods,
+            Metric::Retention => self
+                .retention
+                .last()
+                .map_or(Estimate::with_se(0.0, 0.0), |p| Estimate {
+                    mean: p.mean,
+                    se: p.se,
+                    lo: p.lo,
+                    hi: p.hi,
+                }),
         }
     }
 }

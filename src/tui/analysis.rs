@@ -28,11 +28,12 @@ use crate::analysis::optimize::{
     self, Objective, OptimizeError, OptimizeSpec, SearchConfig, default_budget,
 };
 use crate::analysis::sensitivity::{self, Sensitivity};
-use crate::analysis::{Metric, fmt_diff, fmt_interval, fmt_value};
+use crate::analysis::{fmt_diff, fmt_interval, fmt_value};
 use crate::model::Model;
 use crate::report::chart;
 use crate::report::group_thousands;
 use crate::results::Estimate;
+use crate::results::Metric;
 
 /// The three analyses of the screen, in ←/→ order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

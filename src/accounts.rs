@@ -508,7 +508,7 @@ pub fn csv_header(r: &RunResults) -> String {
     for role in &a.roles {
         for state in ["satisfied", "pleased", "loyal"] {
             let name = format!("{}.{}.{state}", role.segment, role.role);
-            let _ = write!(out, ",{}", crate::analysis::csv_field(&name));
+            let _ = write!(out, ",{}", crate::fmt::csv_field(&name));
         }
     }
     out

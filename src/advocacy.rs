@@ -1236,7 +1236,7 @@ pub fn review_table(r: &Review) -> String {
         out,
         "Internal management review: {} — {} customers, seed {}, horizon {} {}s, amounts in {}",
         r.scenario,
-        crate::report::group_thousands(r.customers),
+        crate::fmt::group_thousands(r.customers),
         r.seed,
         r.horizon,
         r.period,

@@ -10,6 +10,7 @@ pub mod advocacy;
 pub mod analysis;
 pub mod cli;
 pub mod engine;
+pub mod fmt;
 pub mod format;
 pub mod fsutil;
 pub mod model;

@@ -93,7 +93,7 @@ fn json_document_follows_the_schema() {
     let c = compare::compare(&m, &[0, 1, 2], 1, 5_000, 2, None, &|_, _| {})
         .unwrap_or_else(|e| panic!("{e}"));
     let v: serde_json::Value =
-        serde_json::from_str(&compare::json(&c)).unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_str(&cxsim::report::compare::json(&c)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(v["schema"], COMPARE_SCHEMA);
     assert_eq!(v["baseline"], "exception-only");
     assert_eq!(v["customers"], 5_000);
@@ -126,7 +126,11 @@ fn output_is_identical_at_any_thread_count() {
         pool.install(|| {
             let c = compare::compare(&m, &[0, 1, 2], 0, 10_001, 9, None, &|_, _| {})
                 .unwrap_or_else(|e| panic!("{e}"));
-            (compare::json(&c), compare::csv(&c), compare::table(&c))
+            (
+                cxsim::report::compare::json(&c),
+                cxsim::report::compare::csv(&c),
+                cxsim::report::compare::table(&c),
+            )
         })
     };
     assert_eq!(render(1), render(3));

@@ -165,7 +165,11 @@ fn diagnosis_is_deterministic_at_any_thread_count() {
         pool.install(|| {
             let d = diagnose::diagnose(&m, 1, 6_000, 4, None, &|_, _| {})
                 .unwrap_or_else(|e| panic!("{e}"));
-            (diagnose::json(&d), diagnose::csv(&d), diagnose::table(&d))
+            (
+                cxsim::report::diagnose::json(&d),
+                cxsim::report::diagnose::csv(&d),
+                cxsim::report::diagnose::table(&d),
+            )
         })
     };
     let one = render(1);
@@ -228,14 +232,14 @@ fn lost_revenue_by_root_cause_matches_the_exact_chain() {
         .sum();
     assert!((shares - 1.0).abs() < 1e-12);
     // Every output format carries it.
-    assert!(diagnose::json(&d).contains("\"lost_revenue\""));
+    assert!(cxsim::report::diagnose::json(&d).contains("\"lost_revenue\""));
     assert!(
-        diagnose::csv(&d)
+        cxsim::report::diagnose::csv(&d)
             .lines()
             .next()
             .is_some_and(|h| h.ends_with("lost_revenue_hi"))
     );
-    assert!(diagnose::table(&d).contains("lost revenue per customer"));
+    assert!(cxsim::report::diagnose::table(&d).contains("lost revenue per customer"));
     let doc = cxsim::report::document::diagnose_doc(&d);
     assert!(doc.markdown().contains("lost revenue per customer [95%]"));
     assert!(doc.html().contains("Revenue lost to churn by root cause"));

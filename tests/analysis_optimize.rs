@@ -141,6 +141,12 @@ fn finds_the_dominating_emphasis_by_simulation() {
     assert!(o.sweep[1].best.exception >= 0.8);
     // Deterministic CSV and JSON.
     let again = optimize::optimize(&m, &spec, None, &|_, _| {}).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(optimize::csv(&o), optimize::csv(&again));
-    assert_eq!(optimize::json(&o), optimize::json(&again));
+    assert_eq!(
+        cxsim::report::optimize::csv(&o),
+        cxsim::report::optimize::csv(&again)
+    );
+    assert_eq!(
+        cxsim::report::optimize::json(&o),
+        cxsim::report::optimize::json(&again)
+    );
 }

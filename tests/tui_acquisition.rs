@@ -57,7 +57,7 @@ fn dashboard_shows_the_acquisition_panel() {
     assert_eq!(lines.len(), 8);
     // The panel shows the run table's figures.
     let a = &r.acquisition.as_ref().expect("acquisition").strategies[0];
-    let cac = cxsim::report::group_thousands(a.cac.expect("wins").round() as u64);
+    let cac = cxsim::fmt::group_thousands(a.cac.expect("wins").round() as u64);
     assert!(lines[2].1.contains(&cac), "{:?} vs {cac}", lines[2]);
 }
 

@@ -64,7 +64,7 @@ fn the_map_shows_the_funnel_lane_before_and_after_a_run() {
         .iter()
         .find(|f| f.segment == "smb")
         .expect("smb funnel");
-    let cac = cxsim::report::group_thousands(f.cac.expect("wins").round() as u64);
+    let cac = cxsim::fmt::group_thousands(f.cac.expect("wins").round() as u64);
     assert!(
         after.contains(&format!("sim: CAC {cac} USD")),
         "{cac}: {after}"

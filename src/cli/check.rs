@@ -7,14 +7,14 @@ use clap::Args;
 use super::{CliError, exit};
 use crate::analysis::check::{
     Expectations, ScenarioCheck, Sidecar, baseline_json, baseline_path, compare_baseline, evaluate,
-    github_annotation, is_sidecar, junit_xml, make_baseline, parse_baseline, parse_sidecar,
-    scenario_of_sidecar, sidecar_path,
+    is_sidecar, make_baseline, parse_baseline, parse_sidecar, scenario_of_sidecar, sidecar_path,
 };
 use crate::engine::RunSpec;
+use crate::fmt::group_thousands;
 use crate::format::error::LoadError;
 use crate::format::parse::read_text;
 use crate::model::load::load_str;
-use crate::report::group_thousands;
+use crate::report::check::{github_annotation, junit_xml};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {

@@ -6,9 +6,10 @@ use std::process::Command as Process;
 use clap::{Args, ValueEnum};
 
 use super::{CliError, emit, exit};
-use crate::analysis::diff::{diff, render_json, render_markdown, render_text};
+use crate::analysis::diff::diff;
 use crate::format::parse::read_text;
 use crate::model::load::load_str;
+use crate::report::diff::{render_json, render_markdown, render_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::{CliError, emit, exit};
-use crate::analysis::AnalysisFormat;
-use crate::analysis::compare::{self, Comparison};
-use crate::analysis::diagnose::{self, AnalysisError, Diagnosis};
-use crate::analysis::optimize::{self, Optimization};
-use crate::analysis::sensitivity::{self, Sensitivity};
+use crate::analysis::compare::Comparison;
+use crate::analysis::diagnose::{AnalysisError, Diagnosis};
+use crate::analysis::optimize::Optimization;
+use crate::analysis::sensitivity::Sensitivity;
+use crate::report::AnalysisFormat;
 use crate::report::document::{self as report, Doc, NamedChart};
+use crate::report::{compare, diagnose, optimize, sensitivity};
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {

@@ -45,7 +45,7 @@ pub fn cmd_review(args: &ReviewArgs) -> Result<u8, CliError> {
     let strategies = resolve_strategies(&model, &args.strategies)?;
     let output = super::output::OutputArgs {
         seed: args.seed,
-        format: crate::analysis::AnalysisFormat::Table,
+        format: crate::report::AnalysisFormat::Table,
         out: None,
         charts: None,
         chart_format: super::output::ChartFormat::Svg,

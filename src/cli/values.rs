@@ -4,8 +4,8 @@
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
-use crate::analysis::AnalysisFormat;
 use crate::analysis::optimize::Objective;
+use crate::report::AnalysisFormat;
 use crate::report::Format;
 use crate::results::Metric;
 

@@ -11,6 +11,9 @@ pub mod parse;
 
 use serde::{Deserialize, Serialize};
 
+/// Largest horizon accepted: ten years of days. Protects against typos that would hang a run.
+pub const MAX_HORIZON: u32 = 3650;
+
 /// A whole journey map: metadata, customers, touchpoints, the churn and revenue model, strategies.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

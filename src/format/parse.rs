@@ -325,7 +325,7 @@ fn hint_for(code: &RonError, field: Option<&str>, found: &str) -> String {
         RonError::IntegerOutOfBounds if field == Some("horizon") => {
             return format!(
                 "horizon is a number of periods, at most {}",
-                crate::model::MAX_HORIZON
+                crate::format::MAX_HORIZON
             );
         }
         RonError::ExpectedNamedStructLike(name)

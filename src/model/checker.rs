@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::format::error::Problem;
 use crate::format::{Shift, StateShifts};
 
+#[derive(Default)]
 pub struct Checker {
     pub problems: Vec<Problem>,
 }

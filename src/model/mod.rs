@@ -9,10 +9,8 @@ pub use checker::{Checker, num};
 use std::collections::HashMap;
 
 use crate::format::error::Problem;
-use crate::format::{FollowOn, Propensity, Scenario, Stage, Trigger};
+use crate::format::{FollowOn, MAX_HORIZON, Propensity, Scenario, Stage, Trigger};
 
-/// Largest horizon accepted: ten years of days. Protects against typos that would hang a run.
-pub const MAX_HORIZON: u32 = 3650;
 /// Largest number of touchpoints accepted (the engine's per-touchpoint counters are u16-indexed).
 pub const MAX_TOUCHPOINTS: usize = 4096;
 /// Tolerance for shares and emphasis splits summing to 1.

@@ -4,13 +4,14 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::compare::{Comparison, fmt_ratio};
+use super::{fmt_interval, fmt_value};
+use crate::analysis::compare::Comparison;
 use crate::analysis::diagnose::Diagnosis;
 use crate::analysis::optimize::Optimization;
 use crate::analysis::sensitivity::Sensitivity;
-use crate::analysis::{fmt_interval, fmt_value};
+use crate::fmt::group_thousands;
 use crate::report::chart::{self, escape};
-use crate::report::group_thousands;
+use crate::report::compare::fmt_ratio;
 use crate::results::Metric;
 use crate::results::RunResults;
 
@@ -368,7 +369,7 @@ pub fn diagnose_doc(d: &Diagnosis) -> Doc {
         pct(d.churn.mean),
         pct(d.churn.lo),
         pct(d.churn.hi),
-        crate::analysis::diagnose::fmt_money(&d.lost_revenue),
+        crate::report::diagnose::fmt_money(&d.lost_revenue),
         d.currency,
         d.weakest_stage,
         d.most_blamed_stage
@@ -418,7 +419,7 @@ pub fn diagnose_doc(d: &Diagnosis) -> Doc {
                     c.stage.clone(),
                     e(&c.share_of_churners),
                     e(&c.share_of_customers),
-                    crate::analysis::diagnose::fmt_money(&c.lost_revenue),
+                    crate::report::diagnose::fmt_money(&c.lost_revenue),
                 ]
             })
             .collect(),
@@ -463,7 +464,7 @@ pub fn sensitivity_doc(v: &Sensitivity) -> Doc {
                     format!("{:.4}", r.value),
                     fmt_interval(m, &r.low.difference),
                     fmt_interval(m, &r.high.difference),
-                    crate::analysis::fmt_diff(m, r.swing),
+                    super::fmt_diff(m, r.swing),
                 ]
             })
             .collect(),

@@ -2,14 +2,21 @@
 //! on the machine, so the same results always give the same bytes.
 
 pub mod chart;
+pub mod check;
+pub mod compare;
+pub mod diagnose;
+pub mod diff;
 pub mod document;
+pub mod optimize;
 pub mod raster;
+pub mod sensitivity;
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::results::{Estimate, RunResults, StrategyResult};
+use crate::fmt::{csv_field, group_thousands};
+use crate::results::{Estimate, Metric, RunResults, StrategyResult};
 
 pub const RUN_SCHEMA: &str = "cxsim.run/1";
 
@@ -105,14 +112,6 @@ pub fn csv(r: &RunResults) -> String {
         }
     }
     out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// A table row: label, how to read the value from a strategy, decimals.
@@ -228,15 +227,48 @@ pub fn table(r: &RunResults) -> String {
     out
 }
 
-/// 200000 → "200,000" (used by the table and the terminal app).
-pub fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
+/// Output formats of the analysis commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalysisFormat {
+    Table,
+    Json,
+    Csv,
+    /// A Markdown report with the charts as inline SVG.
+    Md,
+    /// A standalone HTML page with the charts as inline SVG.
+    Html,
+}
+
+/// A value of a metric for people: retention in percent, money and counts with decimals.
+pub fn fmt_value(m: Metric, v: f64) -> String {
+    if m.is_share() {
+        format!("{:.2}%", v * 100.0)
+    } else {
+        match m {
+            Metric::Incidents | Metric::Escalations => format!("{v:.4}"),
+            _ => format!("{v:.2}"),
         }
-        out.push(ch);
     }
-    out
+}
+
+/// A signed difference for people (retention in percentage points).
+pub fn fmt_diff(m: Metric, v: f64) -> String {
+    if m.is_share() {
+        format!("{:+.2} pp", v * 100.0)
+    } else {
+        match m {
+            Metric::Incidents | Metric::Escalations => format!("{v:+.4}"),
+            _ => format!("{v:+.2}"),
+        }
+    }
+}
+
+/// "+1.20 [+0.80, +1.60]" for a difference and its 95 % interval.
+pub fn fmt_interval(m: Metric, e: &Estimate) -> String {
+    format!(
+        "{} [{}, {}]",
+        fmt_diff(m, e.mean),
+        fmt_diff(m, e.lo),
+        fmt_diff(m, e.hi)
+    )
 }

@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::report::group_thousands;
+use crate::fmt::group_thousands;
 use crate::results::RunResults;
 
 /// Rows the panel needs (borders included).

@@ -23,15 +23,16 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::app::App;
 use super::keys::Cmd;
 use super::ui::Theme;
-use crate::analysis::diagnose::{self, AnalysisError, Diagnosis, pct};
+use crate::analysis::diagnose::{self, AnalysisError, Diagnosis};
 use crate::analysis::optimize::{
     self, Objective, OptimizeError, OptimizeSpec, SearchConfig, default_budget,
 };
 use crate::analysis::sensitivity::{self, Sensitivity};
-use crate::analysis::{fmt_diff, fmt_interval, fmt_value};
+use crate::fmt::group_thousands;
 use crate::model::Model;
 use crate::report::chart;
-use crate::report::group_thousands;
+use crate::report::diagnose::pct;
+use crate::report::{fmt_diff, fmt_interval, fmt_value};
 use crate::results::Estimate;
 use crate::results::Metric;
 

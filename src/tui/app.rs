@@ -1582,7 +1582,7 @@ impl App {
 
 /// 200000 → "200,000".
 pub fn thousands(n: u64) -> String {
-    crate::report::group_thousands(n)
+    crate::fmt::group_thousands(n)
 }
 
 // Keep mouse helpers here so `ui` stays a set of pure functions.

@@ -286,7 +286,7 @@ fn settings_fields() -> Vec<Field> {
         num(
             "Horizon (periods)",
             "horizon".into(),
-            (1.0, crate::model::MAX_HORIZON as f64, true),
+            (1.0, crate::format::MAX_HORIZON as f64, true),
             |s| Some(s.horizon as f64),
             |s, n| {
                 s.horizon = n as u32;

@@ -18,7 +18,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::app::App;
 use super::ui::Theme;
 use crate::acquisition::{Acquisition, Funnel, StrategyAcquisition, Warners};
-use crate::report::group_thousands;
+use crate::fmt::group_thousands;
 use crate::results::RunResults;
 
 /// Rows of the full lane: a header line and cards of six text lines inside borders.

@@ -9,8 +9,7 @@ use serde::Serialize;
 use super::{CliError, RunArgs, emit, exit, resolve_strategies};
 use crate::engine::RunSpec;
 use crate::model::load::load_file;
-use crate::report::{Format, RUN_SCHEMA};
-use crate::results::StrategyResult;
+use crate::report::Format;
 
 /// The scenario files named by the arguments: files as given, directories as their `*.ron`
 /// files (sidecars excluded, sorted), patterns with `*`, `?` or `[` expanded (sorted).
@@ -63,19 +62,6 @@ pub fn is_batch(files: &[PathBuf]) -> bool {
 }
 
 #[derive(Serialize)]
-struct Line<'a> {
-    file: String,
-    schema: &'static str,
-    scenario: &'a str,
-    customers: u64,
-    seed: u64,
-    horizon: u32,
-    period: &'a str,
-    currency: &'a str,
-    strategies: &'a [StrategyResult],
-}
-
-#[derive(Serialize)]
 struct ErrorLine {
     file: String,
     error: String,
@@ -115,18 +101,7 @@ pub fn cmd_run_batch(args: &RunArgs, files: &[PathBuf]) -> Result<u8, CliError> 
                     strategies: resolve_strategies(&model, &args.sim.strategies)?,
                 };
                 let r = crate::run::simulate(&model, &spec);
-                let line = Line {
-                    file: name.clone(),
-                    schema: RUN_SCHEMA,
-                    scenario: &r.scenario,
-                    customers: r.customers,
-                    seed: r.seed,
-                    horizon: r.horizon,
-                    period: &r.period,
-                    currency: &r.currency,
-                    strategies: &r.strategies,
-                };
-                serde_json::to_string(&line)
+                crate::report::json_line(&r, &name)
                     .map_err(|e| CliError::Io(format!("{name}: cannot write JSON: {e}")))
             });
             match result {

@@ -41,40 +41,49 @@ pub fn render(results: &RunResults, format: Format) -> String {
     }
 }
 
+/// The `cxsim.run/1` document: what `run --format json` writes (pretty) and what a batch writes
+/// per scenario (one compact line, with `file` first). One type, so the two never drift.
 #[derive(Serialize)]
-struct RunJson<'a> {
-    schema: &'static str,
-    scenario: &'a str,
-    customers: u64,
-    seed: u64,
-    horizon: u32,
-    period: &'a str,
-    currency: &'a str,
-    strategies: &'a [StrategyResult],
+pub struct RunDoc<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    acquisition: Option<&'a crate::acquisition::AcquisitionResults>,
+    pub file: Option<&'a str>,
+    pub schema: &'static str,
+    pub scenario: &'a str,
+    pub customers: u64,
+    pub seed: u64,
+    pub horizon: u32,
+    pub period: &'a str,
+    pub currency: &'a str,
+    pub strategies: &'a [StrategyResult],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acquisition: Option<&'a crate::acquisition::AcquisitionResults>,
+}
+
+impl<'a> RunDoc<'a> {
+    pub fn new(r: &'a RunResults, file: Option<&'a str>) -> RunDoc<'a> {
+        RunDoc {
+            file,
+            schema: RUN_SCHEMA,
+            scenario: &r.scenario,
+            customers: r.customers,
+            seed: r.seed,
+            horizon: r.horizon,
+            period: &r.period,
+            currency: &r.currency,
+            strategies: &r.strategies,
+            acquisition: r.acquisition.as_ref(),
+        }
+    }
 }
 
 /// The `cxsim.run/1` JSON document (documented in docs/format.md), with a trailing newline.
 pub fn json(r: &RunResults) -> String {
-    let doc = RunJson {
-        schema: RUN_SCHEMA,
-        scenario: &r.scenario,
-        customers: r.customers,
-        seed: r.seed,
-        horizon: r.horizon,
-        period: &r.period,
-        currency: &r.currency,
-        strategies: &r.strategies,
-        acquisition: r.acquisition.as_ref(),
-    };
-    match serde_json::to_string_pretty(&doc) {
-        Ok(mut s) => {
-            s.push('\n');
-            s
-        }
-        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
-    }
+    crate::fmt::to_json(&RunDoc::new(r, None))
+}
+
+/// One batch line: the run document of `file`, compact, without a newline.
+pub fn json_line(r: &RunResults, file: &str) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&RunDoc::new(r, Some(file)))
 }
 
 /// One row per strategy and period.

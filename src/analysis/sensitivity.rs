@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::diagnose::{AnalysisError, run_arms};
 use super::{Paired, paired};
 use crate::engine::Arm;
+use crate::format::path::FieldPath;
 use crate::format::{Propensity, Scenario};
 use crate::model::{MAX_PROTECTION, Model, validate};
 use crate::results::Estimate;
@@ -27,7 +28,7 @@ type Setter = Box<dyn Fn(&mut Scenario, f64)>;
 /// A parameter: a label, its field path, its value, its valid range and how to set it.
 struct Param {
     label: String,
-    path: String,
+    path: FieldPath,
     value: f64,
     range: (f64, f64),
     set: Setter,
@@ -42,7 +43,10 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
     for (i, tp) in s.touchpoints.iter().enumerate() {
         ps.push(Param {
             label: format!("{} quality", tp.name),
-            path: format!("touchpoints[{i}].quality"),
+            path: FieldPath::root()
+                .field("touchpoints")
+                .index(i)
+                .field("quality"),
             value: tp.quality,
             range: (0.0, 1.0),
             set: Box::new(move |s, v| s.touchpoints[i].quality = v),
@@ -51,7 +55,10 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
     for (i, tp) in s.touchpoints.iter().enumerate() {
         ps.push(Param {
             label: format!("{} cost", tp.name),
-            path: format!("touchpoints[{i}].cost"),
+            path: FieldPath::root()
+                .field("touchpoints")
+                .index(i)
+                .field("cost"),
             value: tp.cost,
             range: (0.0, f64::MAX),
             set: Box::new(move |s, v| s.touchpoints[i].cost = v),
@@ -60,21 +67,30 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
     let w = s.churn.protection;
     ps.push(Param {
         label: "protection of satisfied".into(),
-        path: "churn.protection.satisfied".into(),
+        path: FieldPath::root()
+            .field("churn")
+            .field("protection")
+            .field("satisfied"),
         value: w.satisfied,
         range: (0.0, MAX_PROTECTION),
         set: Box::new(|s, v| s.churn.protection.satisfied = v),
     });
     ps.push(Param {
         label: "protection of pleased".into(),
-        path: "churn.protection.pleased".into(),
+        path: FieldPath::root()
+            .field("churn")
+            .field("protection")
+            .field("pleased"),
         value: w.pleased,
         range: (0.0, MAX_PROTECTION),
         set: Box::new(|s, v| s.churn.protection.pleased = v),
     });
     ps.push(Param {
         label: "protection of loyal".into(),
-        path: "churn.protection.loyal".into(),
+        path: FieldPath::root()
+            .field("churn")
+            .field("protection")
+            .field("loyal"),
         value: w.loyal,
         range: (0.0, MAX_PROTECTION),
         set: Box::new(|s, v| s.churn.protection.loyal = v),
@@ -84,7 +100,10 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
     if base_values.iter().any(|&v| v > 0.0) {
         ps.push(Param {
             label: "value per period (all segments)".into(),
-            path: "segments[*].value_per_period".into(),
+            path: FieldPath::root()
+                .field("segments")
+                .all()
+                .field("value_per_period"),
             value: 1.0,
             range: (0.0, f64::MAX),
             set: Box::new(move |s, f| {
@@ -106,7 +125,10 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
     if max_mean > 0.0 {
         ps.push(Param {
             label: "churn propensity θ (all segments)".into(),
-            path: "segments[*].churn_propensity".into(),
+            path: FieldPath::root()
+                .field("segments")
+                .all()
+                .field("churn_propensity"),
             value: 1.0,
             range: (0.0, (1.0 / max_mean).min(f64::MAX)),
             set: Box::new(move |s, f| {
@@ -128,7 +150,7 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
     }
     ps.push(Param {
         label: "loyalty uplift".into(),
-        path: "revenue.loyalty_uplift".into(),
+        path: FieldPath::root().field("revenue").field("loyalty_uplift"),
         value: s.revenue.loyalty_uplift,
         range: (0.0, f64::MAX),
         set: Box::new(|s, v| s.revenue.loyalty_uplift = v),
@@ -137,14 +159,16 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
     if budget > 0.0 {
         ps.push(Param {
             label: "investment max uplift".into(),
-            path: "investment.max_uplift".into(),
+            path: FieldPath::root().field("investment").field("max_uplift"),
             value: s.investment.max_uplift,
             range: (0.0, 1.0),
             set: Box::new(|s, v| s.investment.max_uplift = v),
         });
         ps.push(Param {
             label: "investment half saturation".into(),
-            path: "investment.half_saturation".into(),
+            path: FieldPath::root()
+                .field("investment")
+                .field("half_saturation"),
             value: s.investment.half_saturation,
             range: (1e-12, f64::MAX),
             set: Box::new(|s, v| s.investment.half_saturation = v),
@@ -152,14 +176,17 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
     }
     ps.push(Param {
         label: "strategy budget".into(),
-        path: format!("strategies[{strategy}].budget"),
+        path: FieldPath::root()
+            .field("strategies")
+            .index(strategy)
+            .field("budget"),
         value: budget,
         range: (0.0, f64::MAX),
         set: Box::new(move |s, v| s.strategies[strategy].budget = v),
     });
     ps.push(Param {
         label: "discount rate".into(),
-        path: "discount_rate".into(),
+        path: FieldPath::root().field("discount_rate"),
         value: s.discount_rate,
         range: (0.0, 1.0),
         set: Box::new(|s, v| s.discount_rate = v),
@@ -173,7 +200,7 @@ fn parameters(s: &Scenario, strategy: usize) -> Vec<Param> {
 pub struct SensitivityRow {
     pub parameter: String,
     /// Field path in the scenario (`segments[*]` = every segment).
-    pub path: String,
+    pub path: FieldPath,
     /// The value in the file (segment-wide factors: 1).
     pub value: f64,
     pub low_value: f64,
@@ -264,7 +291,11 @@ pub fn sensitivity(
             high,
         });
     }
-    rows.sort_by(|a, b| b.swing.total_cmp(&a.swing).then(a.path.cmp(&b.path)));
+    rows.sort_by(|a, b| {
+        b.swing
+            .total_cmp(&a.swing)
+            .then_with(|| a.path.to_string().cmp(&b.path.to_string()))
+    });
     Ok(Sensitivity {
         schema: SENSITIVITY_SCHEMA,
         scenario: s.name.clone(),

@@ -8,6 +8,8 @@
 //! not written in the file points at the enclosing item), or `None` when not even the first
 //! step is in the text.
 
+use super::path::{FieldPath, Step};
+
 /// Where a field path is written: 1-based line and column (in characters) of the field's name,
 /// or of the list item for an index step. `None` unless the whole path is in the text.
 pub fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
@@ -23,14 +25,18 @@ pub fn locate_nearest(text: &str, path: &str) -> Option<(usize, usize)> {
 
 /// The deepest place found along the path, and whether that was the whole path.
 fn walk(text: &str, path: &str) -> Option<((usize, usize), bool)> {
-    let steps = parse_path(path)?;
+    let path = FieldPath::parse(path).ok()?;
+    let steps = path.steps();
     let s = Scanner { b: text.as_bytes() };
     let mut value = s.top_value()?;
     let mut found = None;
     for (n, step) in steps.iter().enumerate() {
-        let hit = match *step {
+        let hit = match step {
             Step::Field(name) => s.field(value, name),
-            Step::Index(i) => s.item(value, i).map(|v| (v, v)),
+            Step::Index(i) => s.item(value, *i).map(|v| (v, v)),
+            Step::Key(key) => s.entry(value, key).or_else(|| s.item_with_id(value, key)),
+            // `[*]` names every element: the place of the list itself is the nearest.
+            Step::All => None,
         };
         match hit {
             Some((at, next)) => {
@@ -41,35 +47,6 @@ fn walk(text: &str, path: &str) -> Option<((usize, usize), bool)> {
         }
     }
     found.map(|(at, complete)| (line_col(text, at), complete))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step<'a> {
-    Field(&'a str),
-    Index(usize),
-}
-
-/// `a.b[2][0].c` → [Field a, Field b, Index 2, Index 0, Field c]; `None` if malformed or empty.
-fn parse_path(path: &str) -> Option<Vec<Step<'_>>> {
-    let mut steps = Vec::new();
-    for part in path.split('.') {
-        let (name, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if !name.is_empty() {
-            steps.push(Step::Field(name));
-        }
-        while let Some(r) = rest.strip_prefix('[') {
-            let close = r.find(']')?;
-            steps.push(Step::Index(r[..close].trim().parse().ok()?));
-            rest = &r[close + 1..];
-        }
-        if !rest.is_empty() {
-            return None;
-        }
-    }
-    (!steps.is_empty()).then_some(steps)
 }
 
 /// Byte scanner over RON text. Every method takes and returns byte offsets; none can loop
@@ -247,6 +224,49 @@ impl Scanner<'_> {
         self.field(first, name)
     }
 
+    /// The entry with string key `key` of the map value at `i`: (position of the key, position
+    /// of its value).
+    fn entry(&self, i: usize, key: &str) -> Option<(usize, usize)> {
+        let (mut j, bracket) = self.open(i)?;
+        if bracket != b'{' {
+            return None;
+        }
+        loop {
+            j = self.trivia(j);
+            match self.at(j) {
+                b'}' | b']' | b')' | 0 => return None,
+                b',' => j += 1,
+                b'"' => {
+                    let end = self.skip_string(j + 1);
+                    let after = self.trivia(end);
+                    if self.at(after) != b':' {
+                        j = end;
+                        continue;
+                    }
+                    let value = self.trivia(after + 1);
+                    // Keys with escapes are compared as written; ids have none in practice.
+                    if self.b.get(j + 1..end.saturating_sub(1)) == Some(key.as_bytes()) {
+                        return Some((j, value));
+                    }
+                    j = self.skip_value(value);
+                }
+                _ => j = self.skip_value(j),
+            }
+        }
+    }
+
+    /// The item of the list value at `i` whose `id` (or, for strategies, `name`) is `key`.
+    fn item_with_id(&self, i: usize, key: &str) -> Option<(usize, usize)> {
+        let quoted = format!("\"{key}\"");
+        (0..).map_while(|k| self.item(i, k)).find_map(|item| {
+            ["id", "name"].iter().find_map(|f| {
+                let (_, v) = self.field(item, f)?;
+                let end = self.skip_value(v);
+                (self.b.get(v..end) == Some(quoted.as_bytes())).then_some((item, item))
+            })
+        })
+    }
+
     /// Item `index` of the list value at `i` (its position).
     fn item(&self, i: usize, index: usize) -> Option<usize> {
         let (mut j, bracket) = self.open(i)?;
@@ -331,7 +351,28 @@ Scenario(
         assert_eq!(locate_nearest(TEXT, "touchpoints[1].cost"), Some((8, 9)));
         assert_eq!(locate_nearest(TEXT, "horizon"), None);
         assert_eq!(locate_nearest(TEXT, ""), None);
-        assert_eq!(locate_nearest(TEXT, "touchpoints[x]"), None);
+        assert_eq!(locate(TEXT, "touchpoints[x]"), None);
+        assert_eq!(
+            locate_nearest(TEXT, "touchpoints[x]"),
+            locate(TEXT, "touchpoints")
+        );
+        assert_eq!(locate_nearest(TEXT, "touchpoints[1"), None);
+    }
+
+    #[test]
+    fn ids_and_map_keys_are_found_like_indices() {
+        assert_eq!(
+            locate(TEXT, "touchpoints[a].quality"),
+            locate(TEXT, "touchpoints[0].quality")
+        );
+        assert!(locate(TEXT, "touchpoints[0].quality").is_some());
+        let text = "Scenario(\n  strategies: [\n    Strategy(name: \"s\", variants: {\"returns\": \"fast\", \"x\": \"y\"}),\n  ],\n)";
+        assert_eq!(locate(text, "strategies[0].variants[\"x\"]"), Some((3, 55)));
+        assert_eq!(
+            locate(text, "strategies[s].variants[returns]"),
+            Some((3, 36))
+        );
+        assert_eq!(locate(text, "strategies[0].variants[\"nope\"]"), None);
     }
 
     #[test]

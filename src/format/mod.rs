@@ -8,6 +8,7 @@
 pub mod error;
 pub mod locate;
 pub mod parse;
+pub mod path;
 
 use serde::{Deserialize, Serialize};
 

@@ -24,7 +24,7 @@ pub fn csv(s: &Sensitivity) -> String {
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{}",
             csv_field(&r.parameter),
-            csv_field(&r.path),
+            csv_field(&r.path.to_string()),
             r.value,
             r.low_value,
             r.high_value,

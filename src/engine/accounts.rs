@@ -8,7 +8,7 @@
 //! decisions, and also serves the account's first contact slot; every other slot j has its own
 //! stream seeded from (account seed, j). One contact of weight 1 with renewals every period
 //! therefore draws exactly the plain model's numbers, in the same order, and gives the same
-//! bits (tests/accounts.rs).
+//! bits (tests/suite/accounts.rs).
 
 use serde::{Deserialize, Serialize};
 

@@ -4,7 +4,7 @@
 //! ones rand_distr uses, written out here with the pure-Rust `libm` for ln and exp: rand_distr
 //! goes through the platform's libm, whose last bits may differ between libc versions and CPU
 //! code paths (glibc picks an FMA or a non-FMA exp at run time), and the same seed must give
-//! the same bytes on every machine. Checked against the exact moments and CDF in tests/beta.rs.
+//! the same bytes on every machine. Checked against the exact moments and CDF in tests/suite/beta.rs.
 
 use rand::Rng;
 

@@ -1,0 +1,204 @@
+//! Golden outputs: every shipped scenario through `run` (every format), `compare`, `diagnose`,
+//! `sensitivity`, `review`, `check`, sharded `run` + `merge`, batch `run` and `diff`, compared
+//! byte for byte with files made before a change. A restructure must leave every byte as it
+//! was; a change that means to alter output re-blesses them with `CXSIM_BLESS=1 cargo test
+//! --release --test suite golden` and says why in its commit.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::cli::cxsim;
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn scenarios() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("scenarios/ is readable")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".ron") && !n.ends_with(".expect.ron"))
+        .map(|n| n.trim_end_matches(".ron").to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs `cxsim args` in the crate root and returns its stdout and exit code as one text.
+fn output_of(args: &[String]) -> String {
+    let out = cxsim()
+        .args(args)
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .expect("cxsim runs");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&format!("\n-- exit {}\n", out.status.code().unwrap_or(-1)));
+    text
+}
+
+/// The (golden file name, command) pairs, in a fixed order.
+fn cases(tmp: &Path) -> Vec<(String, Vec<String>)> {
+    let mut cases = Vec::new();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    for name in scenarios() {
+        let file = format!("scenarios/{name}.ron");
+        for fmt in ["table", "json", "csv", "md", "html"] {
+            cases.push((
+                format!("{name}.run.{fmt}"),
+                s(&["run", &file, "-n", "3000", "-s", "7", "-q", "-f", fmt]),
+            ));
+        }
+        for fmt in ["table", "json"] {
+            cases.push((
+                format!("{name}.compare.{fmt}"),
+                s(&["compare", &file, "-n", "3000", "-s", "5", "-q", "-f", fmt]),
+            ));
+            cases.push((
+                format!("{name}.diagnose.{fmt}"),
+                s(&["diagnose", &file, "-n", "3000", "-s", "5", "-q", "-f", fmt]),
+            ));
+        }
+        cases.push((
+            format!("{name}.sensitivity.json"),
+            s(&[
+                "sensitivity",
+                &file,
+                "-n",
+                "1000",
+                "-s",
+                "5",
+                "-q",
+                "-f",
+                "json",
+            ]),
+        ));
+        // Sharded run and merge: part files in a temporary folder, merged in reverse order.
+        let mut parts = Vec::new();
+        for k in 1..=3 {
+            let part = tmp.join(format!("{name}.part{k}.json"));
+            let part_s = part.to_string_lossy().into_owned();
+            cases.push((
+                format!("{name}.shard{k}.out"),
+                s(&[
+                    "run",
+                    &file,
+                    "-n",
+                    "9000",
+                    "-s",
+                    "3",
+                    "-q",
+                    "--shard",
+                    &format!("{k}/3"),
+                    "-o",
+                    &part_s,
+                ]),
+            ));
+            parts.push(part_s);
+        }
+        parts.reverse();
+        let mut merge = s(&["merge", "-f", "json"]);
+        merge.extend(parts);
+        cases.push((format!("{name}.merge.json"), merge));
+        cases.push((
+            format!("{name}.unsharded.json"),
+            s(&["run", &file, "-n", "9000", "-s", "3", "-q", "-f", "json"]),
+        ));
+    }
+    cases.push((
+        "advocacy-enterprise.review.table".into(),
+        s(&[
+            "review",
+            "scenarios/advocacy-enterprise.ron",
+            "-n",
+            "3000",
+            "-q",
+        ]),
+    ));
+    cases.push((
+        "advocacy-enterprise.review.json".into(),
+        s(&[
+            "review",
+            "scenarios/advocacy-enterprise.ron",
+            "-n",
+            "3000",
+            "-q",
+            "-f",
+            "json",
+        ]),
+    ));
+    cases.push((
+        "ecommerce-retailer.optimize.json".into(),
+        s(&[
+            "optimize",
+            "scenarios/ecommerce-retailer.ron",
+            "-n",
+            "1000",
+            "-r",
+            "4",
+            "--rounds",
+            "1",
+            "-q",
+            "-f",
+            "json",
+        ]),
+    ));
+    cases.push((
+        "batch.jsonl".into(),
+        s(&["run", "scenarios/", "-n", "2000", "-q"]),
+    ));
+    cases.push((
+        "diff.b2b-saas.stool.text".into(),
+        s(&[
+            "diff",
+            "scenarios/b2b-saas.ron",
+            "scenarios/b2b-saas-stool.ron",
+            "-n",
+            "2000",
+        ]),
+    ));
+    cases.push(("check.scenarios.text".into(), s(&["check", "scenarios/"])));
+    cases
+}
+
+#[test]
+fn every_shipped_scenario_gives_its_golden_bytes() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let bless = std::env::var_os("CXSIM_BLESS").is_some();
+    let dir = golden_dir();
+    if bless {
+        std::fs::create_dir_all(&dir).expect("tests/golden can be created");
+    }
+    let mut differ = Vec::new();
+    for (name, args) in cases(tmp.path()) {
+        let mut got = output_of(&args);
+        // Part files hold the temporary path; their own bytes are compared through the merge.
+        got = got.replace(&*tmp.path().to_string_lossy(), "$TMP");
+        let path = dir.join(&name);
+        if bless {
+            std::fs::write(&path, &got).expect("golden file written");
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(want) if want == got => {}
+            Ok(want) => {
+                let line = want
+                    .lines()
+                    .zip(got.lines())
+                    .position(|(a, b)| a != b)
+                    .map_or(want.lines().count().min(got.lines().count()), |i| i);
+                differ.push(format!(
+                    "{name}: first difference at line {} (cxsim {})",
+                    line + 1,
+                    args.join(" ")
+                ));
+            }
+            Err(e) => differ.push(format!("{name}: no golden file ({e})")),
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "outputs differ from tests/golden:\n{}",
+        differ.join("\n")
+    );
+}

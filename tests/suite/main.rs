@@ -1,0 +1,39 @@
+//! The integration tests, as one test binary: one link instead of one per file, so CI spends
+//! its time testing. Each file is a module; `common` holds the shared helpers.
+
+mod accounts;
+mod acquisition;
+mod acquisition_intervals;
+mod advocacy;
+mod analysis_compare;
+mod analysis_diagnose;
+mod analysis_optimize;
+mod analysis_sensitivity;
+mod arms;
+mod batch_diff;
+mod beta;
+mod check;
+mod cli;
+mod cli_analysis;
+mod cli_charts;
+mod closed_form;
+mod common;
+mod costs;
+mod determinism;
+mod fsutil;
+mod fuzz_props;
+mod golden;
+mod invalid_fixtures;
+mod layering;
+mod organisation;
+mod organisation_tui;
+mod shard;
+mod tui;
+mod tui_accounts;
+mod tui_acquisition;
+mod tui_analysis;
+mod tui_escalation_lane;
+mod tui_funnel_lane;
+mod tui_items;
+mod tui_tmux;
+mod tui_worker;

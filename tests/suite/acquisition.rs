@@ -10,6 +10,7 @@
 
 use std::path::Path;
 
+use crate::common;
 use crate::common::{K_SIGMA, model, run, scenario};
 use cxsim::acquisition::{Curves, FunnelParams, WordOfMouth, open_population};
 use cxsim::model::Model;

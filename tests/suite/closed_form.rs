@@ -11,6 +11,7 @@
 //! h = θ·exp(−w·s); survivors earn value·(1 + uplift·loyal); a customer churning in period t
 //! was active for t periods; revenue is discounted with the end-of-period factor d_t).
 
+use crate::common;
 use crate::common::{
     assert_estimate, assert_retention, assert_retention_sane, model, monthly_discount, run,
     scenario,

@@ -205,6 +205,36 @@ pub fn reduce_blocks<T: Combine>(
         .collect()
 }
 
+/// The reduction of `range` from finer canonical pieces: `blocks` are the canonical blocks of
+/// consecutive sub-ranges that together cover `range` (say, the parts of shards that fall in a
+/// batch). Each maximal block of `range` is rebuilt from its pieces with its own counter, which
+/// adds them exactly as the units would have been added, and the maximal blocks are folded from
+/// the right: the same additions, in the same order, as `fold_right` of the canonical blocks of
+/// `range` computed in one go. `None` for an empty range or pieces that do not fit.
+pub fn reduce_range<T: Combine>(range: Range<u64>, blocks: Vec<Block<T>>) -> Option<T> {
+    let mut pieces = blocks.into_iter().peekable();
+    let mut maximal = Vec::new();
+    for (level, first) in dyadic_blocks(range) {
+        let end = first + (1u64 << level);
+        let mut r = Reducer::new(first);
+        while let Some(b) = pieces.next_if(|b| b.first >= first && b.units().end <= end) {
+            r.push_block(b).ok()?;
+        }
+        if r.next_unit() != end {
+            return None;
+        }
+        let mut stack = r.into_blocks();
+        if stack.len() != 1 {
+            return None;
+        }
+        maximal.push(stack.pop()?);
+    }
+    if pieces.next().is_some() {
+        return None;
+    }
+    fold_right(maximal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +273,30 @@ mod tests {
             }
         }
         r.finish()
+    }
+
+    /// A batch rebuilt from the pieces of any shard cuts is the batch reduced in one go, tree
+    /// for tree; pieces that leave a gap are refused.
+    #[test]
+    fn a_range_rebuilt_from_pieces_is_the_range_reduced_at_once() {
+        for a in 0..40u64 {
+            for b in a + 1..41 {
+                let once = fold_right(reduce_blocks(a..b, Tree::Leaf));
+                for c in a..=b {
+                    for d in c..=b {
+                        let mut pieces = reduce_blocks(a..c, Tree::Leaf);
+                        pieces.extend(reduce_blocks(c..d, Tree::Leaf));
+                        pieces.extend(reduce_blocks(d..b, Tree::Leaf));
+                        assert_eq!(reduce_range(a..b, pieces), once, "{a}..{b} cut at {c}, {d}");
+                    }
+                }
+                if b > a + 1 {
+                    let mut gap = reduce_blocks(a..a + 1, Tree::Leaf);
+                    gap.extend(reduce_blocks(a + 2..b, Tree::Leaf));
+                    assert_eq!(reduce_range(a..b, gap), None);
+                }
+            }
+        }
     }
 
     #[test]

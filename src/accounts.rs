@@ -112,7 +112,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
             continue;
         };
         let p = format!("segments[{i}].accounts");
-        if crate::org::has_features(s) {
+        if crate::format::org::has_features(s) {
             push(
                 p.clone(),
                 "accounts cannot be combined with the organisation features (organisation, \

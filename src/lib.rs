@@ -14,7 +14,6 @@ pub mod fmt;
 pub mod format;
 pub mod fsutil;
 pub mod model;
-pub mod org;
 pub mod report;
 pub mod results;
 pub mod run;

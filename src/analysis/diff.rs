@@ -732,7 +732,7 @@ mod tests {
             .iter_mut()
             .find(|t| !t.delivery.is_staff())
             .expect("a self-service touchpoint");
-        tp.delivery = crate::org::Delivery::Staff;
+        tp.delivery = crate::format::org::Delivery::Staff;
         tp.team = Some("care".into());
         let changes = texts(&old, &new);
         assert_eq!(changes.len(), 2, "{changes:?}");

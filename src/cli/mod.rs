@@ -26,6 +26,7 @@ pub mod output;
 pub mod review;
 pub mod sensitivity;
 pub mod values;
+pub mod variants;
 
 /// Documented exit codes.
 pub mod exit {
@@ -304,10 +305,10 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
         let choices = args
             .variants
             .iter()
-            .map(|a| crate::org::parse_variant_arg(a))
+            .map(|a| crate::cli::variants::parse_variant_arg(a))
             .collect::<Result<Vec<_>, _>>()
             .map_err(CliError::Usage)?;
-        let (m, order) = crate::org::with_variant_strategies(&model, &strategies, &choices)
+        let (m, order) = crate::model::org::with_variant_strategies(&model, &strategies, &choices)
             .map_err(|problems| {
                 let text: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
                 CliError::Usage(text.join("\n"))

@@ -332,7 +332,8 @@ impl ArmC {
 
         let st = &s.strategies[si];
         // The organisation's schedule (crate::org); None keeps the plain model's path.
-        let sched = crate::org::has_features(s).then(|| crate::org::schedule(model, si));
+        let sched =
+            crate::format::org::has_features(s).then(|| crate::engine::org::schedule(model, si));
         let mut escalations = Vec::new();
         let tps: Vec<Tp> = model
             .run_order
@@ -340,7 +341,7 @@ impl ArmC {
             .map(|&i| {
                 let tp = &s.touchpoints[i];
                 let stage_budget = st.budget * st.emphasis.get(tp.stage);
-                let (_, _, design_cost, design_effects) = crate::org::design_of(s, si, i);
+                let (_, _, design_cost, design_effects) = crate::format::org::design_of(s, si, i);
                 let quality = match &sched {
                     Some(sc) => sc.quality_at(i, 0),
                     None => invested_quality(
@@ -461,7 +462,7 @@ impl ArmC {
         ArmC {
             tps,
             escalations,
-            budget: crate::org::programme_spend(s, si),
+            budget: crate::format::org::programme_spend(s, si),
             any_after,
             segments,
             protection: [

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod beta;
 pub mod compile;
 pub mod hazard;
+pub mod org;
 pub mod reduce;
 pub mod rng;
 

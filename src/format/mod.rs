@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod locate;
+pub mod org;
 pub mod parse;
 pub mod path;
 
@@ -49,7 +50,7 @@ pub struct Scenario {
     pub strategies: Vec<Strategy>,
     /// The organisation behind the journey (engagement, iron triangle); see `crate::org`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organisation: Option<crate::org::Organisation>,
+    pub organisation: Option<crate::format::org::Organisation>,
     /// The acquisition leg (funnels, word of mouth); absent = the closed cohort.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquisition: Option<crate::acquisition::Acquisition>,
@@ -188,17 +189,20 @@ pub struct Touchpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     /// Staff (default; its team's engagement matters) or SelfService.
-    #[serde(default, skip_serializing_if = "crate::org::Delivery::is_staff")]
-    pub delivery: crate::org::Delivery,
+    #[serde(
+        default,
+        skip_serializing_if = "crate::format::org::Delivery::is_staff"
+    )]
+    pub delivery: crate::format::org::Delivery,
     /// Customer care: how a failure is recovered in the same period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recovery: Option<crate::org::Recovery>,
+    pub recovery: Option<crate::format::org::Recovery>,
     /// Feedback collection and learning from failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub feedback: Option<crate::org::Feedback>,
+    pub feedback: Option<crate::format::org::Feedback>,
     /// Design variants a strategy can select.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub variants: Vec<crate::org::Variant>,
+    pub variants: Vec<crate::format::org::Variant>,
 }
 
 /// When a touchpoint happens for a customer in a period.
@@ -341,10 +345,10 @@ pub struct Strategy {
     pub emphasis: Emphasis,
     /// Spend on the iron triangle's legs and on engagement, on top of `budget`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organisation: Option<crate::org::OrgSpend>,
+    pub organisation: Option<crate::format::org::OrgSpend>,
     /// Touchpoint design variants: touchpoint id → variant name ("current" = the file's design).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub variants: crate::org::VariantChoice,
+    pub variants: crate::format::org::VariantChoice,
 }
 
 /// Shares of the budget per stage; they sum to 1.

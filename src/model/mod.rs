@@ -3,6 +3,7 @@
 
 pub mod checker;
 pub mod load;
+pub mod org;
 
 pub use checker::{Checker, num};
 
@@ -376,7 +377,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     }
 
     // The organisation behind the journey (crate::org).
-    c.problems.extend(crate::org::validate(s));
+    org::validate(s, &mut c);
     c.problems.extend(crate::acquisition::validate(s));
     c.problems.extend(crate::advocacy::validate(s));
     c.problems.extend(crate::accounts::validate(s));

@@ -8,6 +8,7 @@ pub mod diagnose;
 pub mod diff;
 pub mod document;
 pub mod optimize;
+pub mod org;
 pub mod raster;
 pub mod sensitivity;
 
@@ -225,7 +226,7 @@ pub fn table(r: &RunResults) -> String {
 
     if r.strategies.iter().any(|s| s.organisation.is_some()) {
         header(&mut out, "Organisation");
-        crate::org::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
+        crate::report::org::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
     }
     if r.strategies.iter().any(|s| s.advocacy.is_some()) {
         header(&mut out, "Advocacy (escalations)");

@@ -2,6 +2,7 @@
 //! writers and the TUI.
 
 pub mod metric;
+pub mod org;
 
 pub use metric::Metric;
 
@@ -137,7 +138,7 @@ pub struct StrategyResult {
     pub customer_periods: u64,
     /// The organisation behind the journey (only for scenarios that use it; see `crate::org`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organisation: Option<crate::org::OrgResult>,
+    pub organisation: Option<crate::results::org::OrgResult>,
     /// Escalations and the advocacy programme (only for scenarios with `advocacy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advocacy: Option<crate::advocacy::AdvocacyResult>,
@@ -285,7 +286,7 @@ impl RunResults {
                     cost_per_customer: est(M_COST),
                     // budget × lifetime: exactly the lifetime estimate scaled by the budget.
                     programme_per_customer: {
-                        let b = crate::org::programme_spend(s, si);
+                        let b = crate::format::org::programme_spend(s, si);
                         let l = est(M_LIFETIME);
                         Estimate {
                             mean: b * l.mean,
@@ -308,7 +309,7 @@ impl RunResults {
                     revenue_by_period: sa.revenue_sum[1..].iter().map(|r| r / nf).collect(),
                     touchpoints,
                     customer_periods: sa.customer_periods,
-                    organisation: crate::org::strategy_result(model, si, sa, n),
+                    organisation: crate::results::org::strategy_result(model, si, sa, n),
                     advocacy: crate::advocacy::strategy_result(model, sa.advocacy.as_ref(), n),
                     accounts: crate::accounts::strategy_result(model, sa),
                 }

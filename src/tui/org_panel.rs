@@ -4,7 +4,7 @@
 
 use ratatui::text::Line;
 
-use crate::org::OrgResult;
+use crate::results::org::OrgResult;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -91,7 +91,7 @@ pub fn lines(o: &OrgResult, width: u16) -> Vec<Line<'static>> {
     }
     out.push(Line::from("quality over the horizon"));
     for t in &o.touchpoints {
-        let mark = if t.variant != crate::org::CURRENT {
+        let mark = if t.variant != crate::format::org::CURRENT {
             " *"
         } else if t.staff {
             " s"

@@ -1,4 +1,4 @@
-//! The organisation behind the journey (issue 7): the pure functions of `cxsim::org` against
+//! The organisation behind the journey (issue 7): the pure functions of `cxsim::engine::org` against
 //! their documented closed forms, validation of the new fields, and the limiting cases in which
 //! the organisation must reproduce the plain triad model exactly.
 
@@ -6,10 +6,11 @@ use crate::common;
 
 use std::path::Path;
 
-use cxsim::org::{
-    self, Feedback, engagement_factor, execution_factor, learn_step, learning_closed_form,
+use cxsim::engine::org::{
+    self, engagement_factor, execution_factor, learn_step, learning_closed_form,
     learning_fixed_point, level_after_spend,
 };
+use cxsim::format::org::{self as org_format, Feedback};
 
 const RHOS: [f64; 5] = [0.0, -0.25, -1.0, -3.0, -20.0];
 const W: [f64; 3] = [1.0, 1.0, 1.0];
@@ -294,28 +295,28 @@ fn engagement_one_and_no_learning_reproduce_the_plain_model_exactly() {
         let mut owners: Vec<String> = s.touchpoints.iter().map(|t| t.owner.clone()).collect();
         owners.sort();
         owners.dedup();
-        s.organisation = Some(org::Organisation {
+        s.organisation = Some(org_format::Organisation {
             teams: owners
                 .iter()
                 .filter(|o| !o.is_empty())
-                .map(|o| org::Team {
+                .map(|o| org_format::Team {
                     id: o.clone(),
                     name: String::new(),
                     engagement: 1.0,
                     drift: 0.3,
-                    staffing: Some(org::Staffing {
+                    staffing: Some(org_format::Staffing {
                         agents_per_1000: 1000.0,
                         capacity: 1000.0,
                         strain: 0.5,
                     }),
                 })
                 .collect(),
-            triangle: Some(org::Triangle {
+            triangle: Some(org_format::Triangle {
                 leadership: 1.0,
                 incentives: 1.0,
                 culture: 1.0,
                 rho: -1.0,
-                weights: org::LegWeights::default(),
+                weights: org_format::LegWeights::default(),
             }),
             engagement_impact: 0.5,
             half_saturation: 2.0,
@@ -326,7 +327,7 @@ fn engagement_one_and_no_learning_reproduce_the_plain_model_exactly() {
                 learning_rate: 0.0,
                 decay: 0.2,
             });
-            tp.variants.push(org::Variant {
+            tp.variants.push(org_format::Variant {
                 name: "same".into(),
                 quality: Some(tp.quality),
                 cost: Some(tp.cost),
@@ -410,7 +411,7 @@ fn a_missing_leg_wastes_the_budget() {
     // Spending on the missing leg brings execution back.
     let with_incentives = org::schedule(&m, 2);
     assert!(with_incentives.execution_factor > 0.0);
-    assert!(org::programme_spend(&m.scenario, 2) > m.scenario.strategies[2].budget);
+    assert!(org_format::programme_spend(&m.scenario, 2) > m.scenario.strategies[2].budget);
 }
 
 fn single(extra: &str, quality: f64, horizon: u32) -> cxsim::model::Model {

@@ -6,7 +6,6 @@
 
 pub mod accounts;
 pub mod acquisition;
-pub mod advocacy;
 pub mod analysis;
 pub mod cli;
 pub mod engine;

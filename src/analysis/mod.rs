@@ -11,6 +11,7 @@ pub mod compare;
 pub mod diagnose;
 pub mod diff;
 pub mod optimize;
+pub mod review;
 pub mod sensitivity;
 pub mod shard;
 

@@ -8,7 +8,8 @@ use clap::Args;
 
 use super::output::percent_done;
 use super::{CliError, emit, exit, load_model, resolve_strategies};
-use crate::advocacy;
+use crate::analysis::review;
+use crate::report::advocacy::{review_csv, review_json, review_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReviewFormat {
@@ -54,13 +55,13 @@ pub fn cmd_review(args: &ReviewArgs) -> Result<u8, CliError> {
     let review = output
         .with_spinner(
             percent_done("simulating with and without the programme"),
-            |progress| advocacy::review(&model, &strategies, args.customers, args.seed, progress),
+            |progress| review::review(&model, &strategies, args.customers, args.seed, progress),
         )
         .map_err(|m| CliError::Usage(format!("error: {m}")))?;
     let text = match args.format {
-        ReviewFormat::Table => advocacy::review_table(&review),
-        ReviewFormat::Json => advocacy::review_json(&review),
-        ReviewFormat::Csv => advocacy::review_csv(&review),
+        ReviewFormat::Table => review_table(&review),
+        ReviewFormat::Json => review_json(&review),
+        ReviewFormat::Csv => review_csv(&review),
     };
     emit(&text, args.out.as_deref())?;
     Ok(exit::OK)

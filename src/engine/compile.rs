@@ -198,8 +198,8 @@ pub(crate) struct ArmC {
     /// and recoveries per run position (empty when no touchpoint has one).
     pub org_quality: Vec<u64>,
     pub org_recovery: Vec<Option<RecoveryC>>,
-    /// The advocacy programme (crate::advocacy), used only by the `ADV` kernel.
-    pub adv: Option<Box<crate::advocacy::AdvC>>,
+    /// The advocacy programme (crate::engine::advocacy), used only by the `ADV` kernel.
+    pub adv: Option<Box<crate::engine::advocacy::AdvC>>,
     /// Accounts and contacts (docs/model.md §12); `None` keeps the plain kernel alone.
     pub accounts: Option<crate::engine::accounts::AccountsC>,
 }
@@ -476,7 +476,7 @@ impl ArmC {
             n_touchpoints: s.touchpoints.len(),
             org_quality,
             org_recovery,
-            adv: crate::advocacy::compile(model),
+            adv: crate::engine::advocacy::compile(model),
             accounts: crate::engine::accounts::AccountsC::new(model),
         }
     }

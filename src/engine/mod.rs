@@ -2,6 +2,7 @@
 //! merged in unit order so the result is the same bytes at any thread count.
 
 pub mod accounts;
+pub mod advocacy;
 pub mod beta;
 pub mod compile;
 pub mod hazard;
@@ -105,9 +106,9 @@ pub struct StrategyAcc {
     pub tp_lost: Vec<f64>,
     #[serde(default)]
     pub tp_lost_sq: Vec<f64>,
-    /// Escalations (crate::advocacy); None for arms without an advocacy programme.
+    /// Escalations (crate::engine::advocacy); None for arms without an advocacy programme.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advocacy: Option<crate::advocacy::AdvAcc>,
+    pub advocacy: Option<crate::engine::advocacy::AdvAcc>,
     /// Sums over accounts (docs/model.md §12); absent when no segment has accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<accounts::AccountAcc>,
@@ -379,7 +380,7 @@ impl Engine {
         let mut acc = Acc::for_arms(c.horizon, &n_tp);
         for (sa, arm) in acc.strategies.iter_mut().zip(&c.arms) {
             if arm.adv.is_some() {
-                sa.advocacy = Some(crate::advocacy::AdvAcc::new(arm.n_touchpoints));
+                sa.advocacy = Some(crate::engine::advocacy::AdvAcc::new(arm.n_touchpoints));
             }
             if let Some(ac) = &arm.accounts {
                 sa.accounts = Some(accounts::AccountAcc::new(c.horizon, ac.n_roles));
@@ -681,11 +682,11 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         advocacy,
         ..
     } = acc;
-    // The advocacy programme (crate::advocacy): a state machine per customer with its own
+    // The advocacy programme (crate::engine::advocacy): a state machine per customer with its own
     // stream, advanced once per period. Absent (and compiled out) in the plain kernel.
     let adv = if ADV { st.adv.as_deref() } else { None };
     let mut esc = match (adv, advocacy.as_ref()) {
-        (Some(_), Some(_)) => Some(crate::advocacy::Escalation::new(key.0, key.1)),
+        (Some(_), Some(_)) => Some(crate::engine::advocacy::Escalation::new(key.0, key.1)),
         _ => None,
     };
     let mut adv_openers = [0u16; 64];
@@ -737,7 +738,8 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                     && let Some(tr) = adv.and_then(|a| a.trial.as_ref())
                     && tr.mitigated[k]
                 {
-                    quality_thr = crate::advocacy::mitigated_threshold(quality_thr, tr.keep);
+                    quality_thr =
+                        crate::engine::advocacy::mitigated_threshold(quality_thr, tr.keep);
                 }
                 let ok = rng.hit(quality_thr);
                 let mut failed = !ok;

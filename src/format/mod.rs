@@ -5,6 +5,7 @@
 //! docs/format.md. New optional fields may be added (with defaults), never renamed or removed,
 //! so that files written today keep loading.
 
+pub mod advocacy;
 pub mod error;
 pub mod locate;
 pub mod org;
@@ -54,9 +55,9 @@ pub struct Scenario {
     /// The acquisition leg (funnels, word of mouth); absent = the closed cohort.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquisition: Option<crate::acquisition::Acquisition>,
-    /// The Customer Advocacy Framework (escalation lifecycle); see `crate::advocacy`.
+    /// The Customer Advocacy Framework (escalation lifecycle); see `crate::format::advocacy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advocacy: Option<crate::advocacy::Advocacy>,
+    pub advocacy: Option<crate::format::advocacy::Advocacy>,
 }
 
 fn default_currency() -> String {

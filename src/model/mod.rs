@@ -1,6 +1,7 @@
 //! Validation: a parsed `Scenario` becomes a `Model` only if every field makes business sense.
 //! All problems are collected in one pass, each with a field path and a hint.
 
+pub mod advocacy;
 pub mod checker;
 pub mod load;
 pub mod org;
@@ -379,7 +380,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     // The organisation behind the journey (crate::org).
     org::validate(s, &mut c);
     c.problems.extend(crate::acquisition::validate(s));
-    c.problems.extend(crate::advocacy::validate(s));
+    advocacy::validate(s, &mut c);
     c.problems.extend(crate::accounts::validate(s));
 
     if c.problems.is_empty() {

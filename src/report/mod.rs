@@ -1,6 +1,7 @@
 //! Results → text for people (table) and machines (JSON, CSV). Nothing here depends on time or
 //! on the machine, so the same results always give the same bytes.
 
+pub mod advocacy;
 pub mod chart;
 pub mod check;
 pub mod compare;
@@ -230,7 +231,7 @@ pub fn table(r: &RunResults) -> String {
     }
     if r.strategies.iter().any(|s| s.advocacy.is_some()) {
         header(&mut out, "Advocacy (escalations)");
-        crate::advocacy::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
+        crate::report::advocacy::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
     }
     out.push_str(&crate::acquisition::table_lines(r, label_w, col_w));
     out.push_str(&crate::accounts::table_lines(r, label_w, col_w));

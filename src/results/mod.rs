@@ -1,6 +1,7 @@
 //! Accumulators → results with uncertainty. The same `RunResults` feed the table, JSON and CSV
 //! writers and the TUI.
 
+pub mod advocacy;
 pub mod metric;
 pub mod org;
 
@@ -141,7 +142,7 @@ pub struct StrategyResult {
     pub organisation: Option<crate::results::org::OrgResult>,
     /// Escalations and the advocacy programme (only for scenarios with `advocacy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advocacy: Option<crate::advocacy::AdvocacyResult>,
+    pub advocacy: Option<crate::results::advocacy::AdvocacyResult>,
     /// Accounts and contacts (only for scenarios with accounts; docs/model.md §12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<crate::accounts::AccountsResult>,
@@ -310,7 +311,11 @@ impl RunResults {
                     touchpoints,
                     customer_periods: sa.customer_periods,
                     organisation: crate::results::org::strategy_result(model, si, sa, n),
-                    advocacy: crate::advocacy::strategy_result(model, sa.advocacy.as_ref(), n),
+                    advocacy: crate::results::advocacy::strategy_result(
+                        model,
+                        sa.advocacy.as_ref(),
+                        n,
+                    ),
                     accounts: crate::accounts::strategy_result(model, sa),
                 }
             })

@@ -14,9 +14,10 @@ use ratatui::layout::Rect;
 use super::app::App;
 use super::funnel_lane::{Card, FULL_HEIGHT, LaneSize, draw_cards};
 use super::ui::Theme;
-use crate::advocacy::{Advocacy, AdvocacyResult, Step, trial_periods};
 use crate::format::PeriodUnit;
+use crate::format::advocacy::{Advocacy, Step, trial_periods};
 use crate::results::RunResults;
+use crate::results::advocacy::AdvocacyResult;
 
 /// Rows the three stage lanes keep below a full lane (as for the funnel lane).
 const STAGE_ROWS_FULL: u16 = 18;

@@ -3,7 +3,7 @@
 
 use crate::accounts::{Accounts, ContactRole, Health};
 use crate::acquisition::{Acquisition, Funnel, Warners};
-use crate::advocacy::{Advocacy, EscalationPolicy};
+use crate::format::advocacy::{Advocacy, EscalationPolicy};
 use crate::format::{
     Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,
     Touchpoint, TriadLevels, Trigger,

@@ -298,7 +298,7 @@ fn files_without_advocacy_give_the_same_bytes_as_before() {
     );
     // The programme switched off is the plain model, bit for bit.
     let adv = load("advocacy-enterprise.ron");
-    let off = cxsim::advocacy::programme_off(&adv);
+    let off = cxsim::analysis::review::programme_off(&adv);
     let mut text_off = adv.scenario.clone();
     text_off.advocacy = None;
     let plain = cxsim::model::validate(text_off).expect("valid");
@@ -320,9 +320,9 @@ fn advocacy_results_are_thread_independent() {
             .unwrap_or_else(|e| panic!("{e}"));
         pool.install(|| {
             let run = report::json(&cxsim::run::simulate(&m, &spec));
-            let review =
-                cxsim::advocacy::review(&m, &[0, 1], 10_001, 17, &|_, _| {}).expect("review");
-            (run, cxsim::advocacy::review_json(&review))
+            let review = cxsim::analysis::review::review(&m, &[0, 1], 10_001, 17, &|_, _| {})
+                .expect("review");
+            (run, cxsim::report::advocacy::review_json(&review))
         })
     };
     let one = on(1);
@@ -348,7 +348,7 @@ fn a_programme_without_effect_retains_exactly_nothing() {
         )
         .replace(", at_most: 1", "");
     let m = model(&text);
-    let review = cxsim::advocacy::review(&m, &[0], 20_000, 9, &|_, _| {}).expect("review");
+    let review = cxsim::analysis::review::review(&m, &[0], 20_000, 9, &|_, _| {}).expect("review");
     let s = &review.strategies[0];
     assert!(s.advocacy.escalations > 0, "escalations happen");
     assert_eq!(s.programme_cost_per_customer.mean, 0.0);
@@ -364,7 +364,8 @@ fn a_programme_without_effect_retains_exactly_nothing() {
 #[test]
 fn review_refuses_a_scenario_without_a_programme() {
     let m = load("benchmark-triad.ron");
-    let e = cxsim::advocacy::review(&m, &[0], 100, 1, &|_, _| {}).expect_err("no programme");
+    let e =
+        cxsim::analysis::review::review(&m, &[0], 100, 1, &|_, _| {}).expect_err("no programme");
     assert!(e.contains("no advocacy section"), "{e}");
 }
 

@@ -1,6 +1,8 @@
 //! Accumulators → results with uncertainty. The same `RunResults` feed the table, JSON and CSV
 //! writers and the TUI.
 
+pub mod accounts;
+pub mod acquisition;
 pub mod metric;
 
 pub use metric::Metric;
@@ -143,7 +145,7 @@ pub struct StrategyResult {
     pub advocacy: Option<crate::advocacy::AdvocacyResult>,
     /// Accounts and contacts (only for scenarios with accounts; docs/model.md §12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accounts: Option<crate::accounts::AccountsResult>,
+    pub accounts: Option<accounts::AccountsResult>,
 }
 
 impl StrategyResult {
@@ -182,9 +184,9 @@ pub struct RunResults {
     pub report_every: u32,
     pub strategies: Vec<StrategyResult>,
     /// The open population (funnels, word of mouth), when the scenario has an acquisition
-    /// section; added after the run by `crate::acquisition::attach`.
+    /// section; added after the run by `crate::run::acquisition::attach`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acquisition: Option<crate::acquisition::AcquisitionResults>,
+    pub acquisition: Option<acquisition::AcquisitionResults>,
     /// The raw sums, kept for paired comparisons and merging shards.
     #[serde(skip)]
     pub acc: Option<Acc>,
@@ -310,7 +312,7 @@ impl RunResults {
                     customer_periods: sa.customer_periods,
                     organisation: crate::org::strategy_result(model, si, sa, n),
                     advocacy: crate::advocacy::strategy_result(model, sa.advocacy.as_ref(), n),
-                    accounts: crate::accounts::strategy_result(model, sa),
+                    accounts: accounts::strategy_result(model, sa),
                 }
             })
             .collect();

@@ -4,8 +4,6 @@
 //! compiled [`engine::Engine`] → [`engine::Acc`] accumulators → [`results::RunResults`] →
 //! reports ([`report`]) or the terminal app.
 
-pub mod accounts;
-pub mod acquisition;
 pub mod analysis;
 pub mod cli;
 pub mod engine;

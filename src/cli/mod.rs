@@ -274,7 +274,7 @@ fn simulate_with_progress(model: &Model, spec: &RunSpec, quiet: bool) -> RunResu
     }
     let mut results = RunResults::from_acc(model, spec, acc);
     // Without a cancel flag the acquisition runs cannot be cancelled.
-    let _ = crate::acquisition::attach(model, spec, &mut results, None);
+    let _ = crate::run::acquisition::attach(model, spec, &mut results, None);
     results
 }
 

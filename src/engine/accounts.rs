@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::compile::ArmC;
 use super::rng::{CustomerRng, mix64};
 use super::{CustomerStart, M, NO_HARM, PeriodSums, Scratch, StrategyAcc, attribute, occurrences};
-use crate::accounts::Health;
 use crate::format::TriadLevels;
+use crate::format::accounts::{Health, has_accounts};
 use crate::model::Model;
 
 /// One contact slot of an account: the role's count expanded, in file order.
@@ -51,7 +51,7 @@ impl AccountsC {
     /// `None` when no segment of the model has accounts (the plain kernel then runs alone).
     pub fn new(model: &Model) -> Option<AccountsC> {
         let s = &model.scenario;
-        if !crate::accounts::has_accounts(s) {
+        if !has_accounts(s) {
             return None;
         }
         let mut n_roles = 0;

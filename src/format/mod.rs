@@ -5,6 +5,8 @@
 //! docs/format.md. New optional fields may be added (with defaults), never renamed or removed,
 //! so that files written today keep loading.
 
+pub mod accounts;
+pub mod acquisition;
 pub mod advocacy;
 pub mod error;
 pub mod locate;
@@ -54,7 +56,7 @@ pub struct Scenario {
     pub organisation: Option<crate::format::org::Organisation>,
     /// The acquisition leg (funnels, word of mouth); absent = the closed cohort.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acquisition: Option<crate::acquisition::Acquisition>,
+    pub acquisition: Option<acquisition::Acquisition>,
     /// The Customer Advocacy Framework (escalation lifecycle); see `crate::format::advocacy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advocacy: Option<crate::format::advocacy::Advocacy>,
@@ -116,7 +118,7 @@ pub struct Segment {
     pub churn_propensity: Propensity,
     /// B2B: each customer is an account with several contacts (docs/model.md §12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accounts: Option<crate::accounts::Accounts>,
+    pub accounts: Option<accounts::Accounts>,
 }
 
 /// The three states of the Customer Experience Triad, each 0..1.

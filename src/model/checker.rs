@@ -126,6 +126,30 @@ impl Checker {
             }
         }
     }
+
+    /// A number ≥ 0 as the framework sections (acquisition, accounts, advocacy) check it: one
+    /// problem whether it is negative or not finite, with the number as Rust prints it.
+    pub fn finite_non_negative(&mut self, path: &str, v: f64, hint: &str) {
+        if !(v.is_finite() && v >= 0.0) {
+            self.push(
+                path.to_string(),
+                format!("expected a finite number ≥ 0, found {v}"),
+                hint,
+            );
+        }
+    }
+
+    /// A probability with its own hint, as the framework sections check it: one problem whether
+    /// it is out of range or not finite, with the number as Rust prints it.
+    pub fn probability_with_hint(&mut self, path: &str, v: f64, hint: &str) {
+        if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+            self.push(
+                path.to_string(),
+                format!("expected a probability between 0 and 1, found {v}"),
+                hint,
+            );
+        }
+    }
 }
 
 /// A number as a message shows it: as written for everyday magnitudes, in exponent form for

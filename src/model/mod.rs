@@ -1,6 +1,8 @@
 //! Validation: a parsed `Scenario` becomes a `Model` only if every field makes business sense.
 //! All problems are collected in one pass, each with a field path and a hint.
 
+pub mod accounts;
+pub mod acquisition;
 pub mod advocacy;
 pub mod checker;
 pub mod load;
@@ -379,9 +381,9 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
 
     // The organisation behind the journey (crate::org).
     org::validate(s, &mut c);
-    c.problems.extend(crate::acquisition::validate(s));
+    acquisition::validate(s, &mut c);
     advocacy::validate(s, &mut c);
-    c.problems.extend(crate::accounts::validate(s));
+    accounts::validate(s, &mut c);
 
     if c.problems.is_empty() {
         Ok(Model {

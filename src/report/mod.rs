@@ -1,6 +1,8 @@
 //! Results → text for people (table) and machines (JSON, CSV). Nothing here depends on time or
 //! on the machine, so the same results always give the same bytes.
 
+pub mod accounts;
+pub mod acquisition;
 pub mod advocacy;
 pub mod chart;
 pub mod check;
@@ -58,7 +60,7 @@ pub struct RunDoc<'a> {
     pub currency: &'a str,
     pub strategies: &'a [StrategyResult],
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub acquisition: Option<&'a crate::acquisition::AcquisitionResults>,
+    pub acquisition: Option<&'a crate::results::acquisition::AcquisitionResults>,
 }
 
 impl<'a> RunDoc<'a> {
@@ -94,8 +96,8 @@ pub fn csv(r: &RunResults) -> String {
         "strategy,period,retention,retention_lo,retention_hi,satisfied,pleased,loyal,revenue_per_customer",
     );
     // Acquisition columns (issue 6) only when the scenario has an acquisition section.
-    out.push_str(crate::acquisition::csv_header(r));
-    out.push_str(&crate::accounts::csv_header(r));
+    out.push_str(acquisition::csv_header(r));
+    out.push_str(&accounts::csv_header(r));
     out.push('\n');
     for (si, s) in r.strategies.iter().enumerate() {
         for (t, ret) in s.retention.iter().enumerate() {
@@ -117,8 +119,8 @@ pub fn csv(r: &RunResults) -> String {
                 tri.pleased,
                 tri.loyal,
                 rev,
-                crate::acquisition::csv_cells(r, si, t),
-                crate::accounts::csv_cells(r, si, t)
+                acquisition::csv_cells(r, si, t),
+                accounts::csv_cells(r, si, t)
             );
         }
     }
@@ -233,8 +235,8 @@ pub fn table(r: &RunResults) -> String {
         header(&mut out, "Advocacy (escalations)");
         crate::report::advocacy::table_rows(r, &mut |label, cells| row(&mut out, label, cells));
     }
-    out.push_str(&crate::acquisition::table_lines(r, label_w, col_w));
-    out.push_str(&crate::accounts::table_lines(r, label_w, col_w));
+    out.push_str(&acquisition::table_lines(r, label_w, col_w));
+    out.push_str(&accounts::table_lines(r, label_w, col_w));
     out
 }
 

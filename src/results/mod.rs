@@ -1,6 +1,8 @@
 //! Accumulators → results with uncertainty. The same `RunResults` feed the table, JSON and CSV
 //! writers and the TUI.
 
+pub mod accounts;
+pub mod acquisition;
 pub mod advocacy;
 pub mod metric;
 pub mod org;
@@ -145,7 +147,7 @@ pub struct StrategyResult {
     pub advocacy: Option<crate::results::advocacy::AdvocacyResult>,
     /// Accounts and contacts (only for scenarios with accounts; docs/model.md §12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accounts: Option<crate::accounts::AccountsResult>,
+    pub accounts: Option<accounts::AccountsResult>,
 }
 
 impl StrategyResult {
@@ -184,9 +186,9 @@ pub struct RunResults {
     pub report_every: u32,
     pub strategies: Vec<StrategyResult>,
     /// The open population (funnels, word of mouth), when the scenario has an acquisition
-    /// section; added after the run by `crate::acquisition::attach`.
+    /// section; added after the run by `crate::run::acquisition::attach`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acquisition: Option<crate::acquisition::AcquisitionResults>,
+    pub acquisition: Option<acquisition::AcquisitionResults>,
     /// The raw sums, kept for paired comparisons and merging shards.
     #[serde(skip)]
     pub acc: Option<Acc>,
@@ -316,7 +318,7 @@ impl RunResults {
                         sa.advocacy.as_ref(),
                         n,
                     ),
-                    accounts: crate::accounts::strategy_result(model, sa),
+                    accounts: accounts::strategy_result(model, sa),
                 }
             })
             .collect();

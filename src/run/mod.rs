@@ -1,6 +1,8 @@
 //! The pipeline: model → engine → results. The CLI, the studio, `check`, batches and shards all
 //! run a scenario through here.
 
+pub mod acquisition;
+
 use crate::engine::{self, Arm, ArmsError, Engine, RunSpec};
 use crate::model::Model;
 use crate::results::RunResults;
@@ -12,7 +14,7 @@ pub fn simulate(model: &Model, spec: &RunSpec) -> RunResults {
         Ok(acc) => {
             let mut r = RunResults::from_acc(model, spec, acc);
             // Without a cancel flag the acquisition runs cannot be cancelled either.
-            let _ = crate::acquisition::attach(model, spec, &mut r, None);
+            let _ = acquisition::attach(model, spec, &mut r, None);
             r
         }
         // Without a cancel flag a run cannot be cancelled.

@@ -46,7 +46,7 @@ pub fn lines(res: &RunResults, sel: usize) -> Vec<(String, String)> {
         ("revenue/acct".to_string(), pm(a.revenue_per_account)),
         ("CLV/account".to_string(), pm(a.clv_per_account)),
     ];
-    let mut roles: Vec<&crate::accounts::RoleResult> = a.roles.iter().collect();
+    let mut roles: Vec<&crate::results::accounts::RoleResult> = a.roles.iter().collect();
     // Stable sort: ties keep file order.
     roles.sort_by(|x, y| y.weakest_at_loss.total_cmp(&x.weakest_at_loss));
     for (i, r) in roles.iter().take(ROLE_LINES).enumerate() {

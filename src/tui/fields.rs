@@ -1,8 +1,8 @@
 //! The editable fields of every object in a scenario: one table of (label, validation path,
 //! kind, getter, setter) per object, shared by the inspector's rendering, editing and tests.
 
-use crate::accounts::{Accounts, ContactRole, Health};
-use crate::acquisition::{Acquisition, Funnel, Warners};
+use crate::format::accounts::{Accounts, ContactRole, Health};
+use crate::format::acquisition::{Acquisition, Funnel, Warners};
 use crate::format::advocacy::{Advocacy, EscalationPolicy};
 use crate::format::{
     Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,

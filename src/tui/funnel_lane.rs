@@ -17,9 +17,10 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::app::App;
 use super::ui::Theme;
-use crate::acquisition::{Acquisition, Funnel, StrategyAcquisition, Warners};
 use crate::fmt::group_thousands;
+use crate::format::acquisition::{Acquisition, Funnel, Warners};
 use crate::results::RunResults;
+use crate::results::acquisition::StrategyAcquisition;
 
 /// Rows of the full lane: a header line and cards of six text lines inside borders.
 pub const FULL_HEIGHT: u16 = 9;

@@ -90,7 +90,7 @@ pub fn engine_runner() -> Runner {
         let engine = Engine::new(model, spec.clone());
         let acc = engine.run(Some(cancel), progress)?;
         let mut results = RunResults::from_acc(model, spec, acc);
-        crate::acquisition::attach(model, spec, &mut results, Some(cancel))?;
+        crate::run::acquisition::attach(model, spec, &mut results, Some(cancel))?;
         Ok(results)
     })
 }

@@ -12,9 +12,9 @@ use std::path::Path;
 
 use crate::common;
 use crate::common::{K_SIGMA, model, run, scenario};
-use cxsim::acquisition::{Curves, FunnelParams, WordOfMouth, open_population};
 use cxsim::model::Model;
 use cxsim::report;
+use cxsim::results::acquisition::{Curves, FunnelParams, WordOfMouth, open_population};
 
 const N: u64 = 200_000;
 
@@ -383,9 +383,9 @@ fn shipped_scenarios_keep_their_json_with_and_without_acquisition() {
 
         let seg = m.scenario.segments[0].id.clone();
         m.scenario.acquisition = had.or_else(|| {
-            Some(cxsim::acquisition::Acquisition {
+            Some(cxsim::format::acquisition::Acquisition {
                 initial_customers: 1000.0,
-                funnels: vec![cxsim::acquisition::Funnel {
+                funnels: vec![cxsim::format::acquisition::Funnel {
                     segment: seg,
                     leads_per_period: 100.0,
                     qualification_rate: 0.5,
@@ -395,7 +395,7 @@ fn shipped_scenarios_keep_their_json_with_and_without_acquisition() {
                 }],
                 referral_strength: 0.1,
                 warning_strength: 1.0,
-                warners: cxsim::acquisition::Warners::FailureChurners,
+                warners: cxsim::format::acquisition::Warners::FailureChurners,
             })
         });
         // Some sections refuse acquisition (accounts: docs/model.md §12); users cannot run such

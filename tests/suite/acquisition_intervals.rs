@@ -14,10 +14,11 @@
 //!   Binomial(M, 0.95): it must be within K_SIGMA binomial SDs of 0.95·M.
 
 use crate::common::{K_SIGMA, model, run, scenario};
-use cxsim::acquisition::intervals::{self, MAX_BATCHES, t975};
 use cxsim::engine::{Engine, RunSpec, UNIT};
 use cxsim::model::Model;
 use cxsim::report;
+use cxsim::results::acquisition::intervals::{MAX_BATCHES, t975};
+use cxsim::run::acquisition::run_batched;
 
 const INERT_TOUCHPOINT: &str = r#"Touchpoint(id: "visit", name: "Visit", stage: Purchase,
     trigger: EveryPeriod, quality: 1.0)"#;
@@ -211,7 +212,7 @@ fn batched_runs_are_bit_identical_and_thread_independent() {
     for n in [5 * UNIT + 7, 40 * UNIT + 1] {
         let spec = RunSpec::all_strategies(&m, n, 4);
         let engine = Engine::new(&m, spec.clone());
-        let (whole, batches) = intervals::run_batched(&engine, None).expect("not cancelled");
+        let (whole, batches) = run_batched(&engine, None).expect("not cancelled");
         assert_eq!(batches.len() as u64, batches_for(n));
         assert_eq!(batches.iter().map(|b| b.customers).sum::<u64>(), n);
         let plain = engine.run(None, &|_, _| {}).expect("not cancelled");

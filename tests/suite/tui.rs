@@ -804,7 +804,7 @@ fn scenarios_without_advocacy_have_no_advocacy_fields() {
 
 #[test]
 fn a_segments_accounts_are_edited_in_its_form() {
-    use cxsim::accounts::Health;
+    use cxsim::format::accounts::Health;
     use cxsim::tui::fields::Obj;
     let mut app = open_fixture(Path::new("scenarios/b2b-saas-whole-customer.ron"));
     let seg = app

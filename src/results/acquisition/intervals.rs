@@ -9,15 +9,15 @@
 //!
 //! The batches are fixed ranges of work units (a function of the customer count only), reduced
 //! with the engine's canonical dyadic tree, so the intervals are the same bytes at any thread
-//! count, like everything else.
+//! count, like everything else. The batched run itself is `run::acquisition::run_batched`; this
+//! file is the statistics.
 
 use std::ops::Range;
-use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Curves, StrategyAcquisition};
-use crate::engine::{Acc, Cancelled, Engine, UNIT, reduce};
+use crate::engine::UNIT;
 use crate::results::Estimate;
 
 /// At most this many batches: enough degrees of freedom for a stable SE, few enough that each
@@ -105,34 +105,6 @@ pub fn batch_ranges(units: u64) -> Vec<Range<u64>> {
 /// Whether a run of `customers` gets intervals.
 pub fn has_intervals(customers: u64) -> bool {
     customers.div_ceil(UNIT).min(MAX_BATCHES) >= MIN_BATCHES
-}
-
-/// Simulates the engine's run batch by batch: the whole-run accumulator (the same bits as
-/// `Engine::run`, because the batches' canonical blocks are fed in unit order into one
-/// counter, see `engine::reduce`) and one accumulator per batch.
-pub fn run_batched(
-    engine: &Engine,
-    cancel: Option<&AtomicBool>,
-) -> Result<(Acc, Vec<Acc>), Cancelled> {
-    let ranges = batch_ranges(engine.spec().units());
-    let mut whole = reduce::Reducer::new(0);
-    let mut ok = true;
-    let mut batches = Vec::with_capacity(ranges.len());
-    for r in ranges {
-        let blocks = engine.run_blocks(r, cancel, &|_, _| {})?;
-        batches.push(reduce::fold_right(blocks.clone()).unwrap_or_else(|| engine.empty_acc()));
-        for b in blocks {
-            ok &= whole.push_block(b).is_ok();
-        }
-    }
-    // The blocks of consecutive ranges always form the canonical walk; should that ever fail,
-    // the plain run gives the whole-run bits.
-    let whole = match (ok, whole.finish()) {
-        (true, Some(acc)) => acc,
-        (true, None) => engine.empty_acc(),
-        (false, _) => engine.run(cancel, &|_, _| {})?,
-    };
-    Ok((whole, batches))
 }
 
 /// Payback as a fractional age: the first age a with cumulative net revenue ≥ CAC, minus the
@@ -249,45 +221,9 @@ pub fn intervals(full: [Option<f64>; 6], batches: &[(u64, [Option<f64>; 6])]) ->
     out
 }
 
-/// "1,234 ±56" for the run table: the half-width of the 95 % interval.
-pub fn plus_minus(e: Option<&Estimate>, decimals: usize) -> String {
-    match e {
-        Some(e) => format!(" ±{:.*}", decimals, e.hi - e.mean),
-        None => String::new(),
-    }
-}
-
-/// "1.15 ±0.03": an estimate with at least `decimals` decimals, and more when the half-width
-/// would otherwise print as zero (two significant digits of it, at most 6 decimals).
-pub fn mean_plus_minus(e: &Estimate, decimals: usize) -> String {
-    let half = e.hi - e.mean;
-    let needed = if half > 0.0 && half < 1.0 {
-        (-half.log10()).floor() as usize + 2
-    } else {
-        0
-    };
-    let d = decimals.max(needed).min(6);
-    format!("{:.*} ±{:.*}", d, e.mean, d, half)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn small_half_widths_get_enough_decimals() {
-        let e = |mean: f64, half: f64| Estimate {
-            mean,
-            se: half / 1.96,
-            lo: mean - half,
-            hi: mean + half,
-        };
-        assert_eq!(mean_plus_minus(&e(1.15, 0.034), 1), "1.150 ±0.034");
-        assert_eq!(mean_plus_minus(&e(1.15, 0.34), 1), "1.15 ±0.34");
-        assert_eq!(mean_plus_minus(&e(12.0, 3.0), 1), "12.0 ±3.0");
-        assert_eq!(mean_plus_minus(&e(2.0, 0.0), 1), "2.0 ±0.0");
-        assert_eq!(mean_plus_minus(&e(2.0, 1e-12), 1), "2.000000 ±0.000000");
-    }
 
     #[test]
     fn batches_cover_the_units_in_order() {

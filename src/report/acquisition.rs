@@ -7,6 +7,7 @@ use crate::results::acquisition::StrategyAcquisition;
 use crate::results::acquisition::intervals::Intervals;
 use crate::results::{Estimate, RunResults};
 
+// ---------------------------------------------------------------------------------------------
 // Table lines (appended to the run table by `report::table`).
 
 /// " ±x" from one of the strategy's intervals (empty without one).
@@ -157,6 +158,9 @@ pub fn csv_cells(r: &RunResults, si: usize, t: usize) -> String {
         s.lost_to_churn.reputation,
     )
 }
+
+// ---------------------------------------------------------------------------------------------
+// Interval cells.
 
 /// "1,234 ±56" for the run table: the half-width of the 95 % interval.
 pub fn plus_minus(e: Option<&Estimate>, decimals: usize) -> String {

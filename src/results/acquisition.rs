@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{M_COST, M_LIFETIME, StrategyAcc};
 use crate::format::acquisition::Warners;
 
-// JSON `acquisition`, docs/format.md.
+// ---------------------------------------------------------------------------------------------
+// Results (JSON `acquisition`, docs/format.md).
 
 /// The open population of every simulated strategy (same order as `RunResults::strategies`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

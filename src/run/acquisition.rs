@@ -13,11 +13,11 @@ use crate::results::acquisition::{
     AcquisitionResults, Curves, FunnelParams, WordOfMouth, open_population,
 };
 
-/// Called after a run by `crate::run::simulate`, the CLI and the studio's worker.
 /// Adds the acquisition section to `results` when the scenario has one. Funnel segments of a
 /// multi-segment scenario are simulated as their own closed cohort (the scenario with only that
 /// segment, same customers count, seed and strategies); the whole-run curves serve the initial
-/// base. Deterministic: same inputs, same bytes, at any thread count.
+/// base. Deterministic: same inputs, same bytes, at any thread count. Called after a run by
+/// `run::simulate`, the CLI and the studio's worker.
 pub fn attach(
     model: &Model,
     spec: &RunSpec,

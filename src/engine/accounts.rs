@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::compile::ArmC;
+use super::ArmC;
 use super::rng::{CustomerRng, mix64};
 use super::{CustomerStart, M, NO_HARM, PeriodSums, Scratch, StrategyAcc, attribute, occurrences};
 use crate::format::TriadLevels;

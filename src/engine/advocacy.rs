@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::compile::Affine;
+use super::Affine;
 use crate::engine::rng::{CustomerRng, threshold};
 use crate::format::advocacy::trial_periods;
 use crate::format::{Effects, Shift, Trigger};

@@ -1,6 +1,7 @@
 //! Model → flat engine form: touchpoints in run order with everything resolved to numbers,
 //! one copy per strategy (strategies differ only in the qualities their budget buys).
 
+use super::{Affine, ArmC};
 use crate::engine::rng::threshold;
 use crate::format::{FollowOn, Propensity, Shift, Stage, Trigger};
 use crate::model::Model;
@@ -12,9 +13,6 @@ pub(crate) enum TriggerKind {
     OnIncident,
     After,
 }
-
-/// `state' = add + mul · state` for each of the three states: one form for Up, Down and Keep.
-pub(crate) type Affine = [(f64, f64); 3];
 
 /// Added to the harm of a success's effects (or a recovery's) where the kernel looks for the
 /// period's worst failure: the candidate sinks to −1e300, which never beats the kernel's
@@ -171,37 +169,6 @@ pub(crate) struct SegmentC {
 pub(crate) enum PropensityC {
     Beta(crate::engine::beta::BetaSampler),
     Fixed(f64),
-}
-
-/// One arm of a run: a model under one of its strategies, with everything the kernel needs
-/// resolved to numbers (no strings, no hashing). Arms of one run may come from different models
-/// of the same horizon; they share customers and random numbers.
-#[derive(Debug, Clone)]
-pub(crate) struct ArmC {
-    pub tps: Vec<Tp>,
-    /// (32-bit threshold of the probability, cost) of each escalation follow-on.
-    pub escalations: Vec<(u64, f64)>,
-    /// Programme spend per active customer-period.
-    pub budget: f64,
-    pub any_after: bool,
-    pub segments: Vec<SegmentC>,
-    pub protection: [f64; 3],
-    /// Discount factor for cash at the end of period t (index t-1).
-    pub discount: Vec<f64>,
-    /// Σ of discount factors of periods 1..=t (index t).
-    pub cum_discount: Vec<f64>,
-    pub attribution_window: u32,
-    /// Touchpoints in the arm's scenario file (sizes its per-touchpoint sums).
-    pub n_touchpoints: usize,
-    /// The organisation (crate::org), used only by the `ORG` kernel: success thresholds per
-    /// period and run position (`[t · tps.len() + k]`; empty when no quality changes over time)
-    /// and recoveries per run position (empty when no touchpoint has one).
-    pub org_quality: Vec<u64>,
-    pub org_recovery: Vec<Option<RecoveryC>>,
-    /// The advocacy programme (crate::engine::advocacy), used only by the `ADV` kernel.
-    pub adv: Option<Box<crate::engine::advocacy::AdvC>>,
-    /// Accounts and contacts (docs/model.md §12); `None` keeps the plain kernel alone.
-    pub accounts: Option<crate::engine::accounts::AccountsC>,
 }
 
 /// A compiled `Recovery`: threshold of its probability, its cost, its effects.

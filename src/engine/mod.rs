@@ -16,10 +16,44 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use compile::invested_quality;
-use compile::{ArmC, CAUSES, Compiled, Lin, NO_CAUSE, Op, PropensityC, Tp, TriggerKind};
+use compile::{CAUSES, Compiled, Lin, NO_CAUSE, Op, PropensityC, Tp, TriggerKind};
 use rng::CustomerRng;
 
 use crate::model::Model;
+
+/// `state' = add + mul · state` for each of the three states: one form for Up, Down and Keep.
+pub(crate) type Affine = [(f64, f64); 3];
+
+/// One arm of a run: a model under one of its strategies, with everything the kernel needs
+/// resolved to numbers (no strings, no hashing). Arms of one run may come from different models
+/// of the same horizon; they share customers and random numbers.
+#[derive(Debug, Clone)]
+pub(crate) struct ArmC {
+    pub tps: Vec<Tp>,
+    /// (32-bit threshold of the probability, cost) of each escalation follow-on.
+    pub escalations: Vec<(u64, f64)>,
+    /// Programme spend per active customer-period.
+    pub budget: f64,
+    pub any_after: bool,
+    pub segments: Vec<compile::SegmentC>,
+    pub protection: [f64; 3],
+    /// Discount factor for cash at the end of period t (index t-1).
+    pub discount: Vec<f64>,
+    /// Σ of discount factors of periods 1..=t (index t).
+    pub cum_discount: Vec<f64>,
+    pub attribution_window: u32,
+    /// Touchpoints in the arm's scenario file (sizes its per-touchpoint sums).
+    pub n_touchpoints: usize,
+    /// The organisation (crate::org), used only by the `ORG` kernel: success thresholds per
+    /// period and run position (`[t · tps.len() + k]`; empty when no quality changes over time)
+    /// and recoveries per run position (empty when no touchpoint has one).
+    pub org_quality: Vec<u64>,
+    pub org_recovery: Vec<Option<compile::RecoveryC>>,
+    /// The advocacy programme (crate::engine::advocacy), used only by the `ADV` kernel.
+    pub adv: Option<Box<crate::engine::advocacy::AdvC>>,
+    /// Accounts and contacts (docs/model.md §12); `None` keeps the plain kernel alone.
+    pub accounts: Option<crate::engine::accounts::AccountsC>,
+}
 
 /// Customers per work unit. Part of the reproducibility contract: sums are formed per unit and
 /// merged by the canonical dyadic tree over unit indices ([`reduce`]), so changing this changes

@@ -20,6 +20,7 @@ mod closed_form;
 mod common;
 mod costs;
 mod determinism;
+mod field_path;
 mod fsutil;
 mod fuzz_props;
 mod golden;

@@ -12,12 +12,14 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::reduce::{Block, Reducer, dyadic_blocks};
+use crate::engine::reduce::{Block, Reducer, dyadic_blocks, reduce_range};
 use crate::engine::{Acc, Engine, RunSpec, UNIT};
 use crate::format::error::LoadError;
 use crate::model::Model;
 use crate::model::load::load_str;
 use crate::results::RunResults;
+use crate::results::acquisition::intervals;
+use crate::run::acquisition::{Extras, attach_extras, funnel_engines};
 
 pub const PART_FORMAT: &str = "cxsim.part/1";
 
@@ -105,6 +107,73 @@ pub struct Part {
     pub units: [u64; 2],
     /// The shard's canonical dyadic blocks, in unit order.
     pub blocks: Vec<PartBlock>,
+    /// A scenario with an acquisition section: the shard's part of the extra simulations the
+    /// open population needs (docs/scale-out.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquisition: Option<AcquisitionPart>,
+}
+
+/// The shard's part of the acquisition's extra simulations, cut at batch boundaries so that
+/// `merge` rebuilds every batch's accumulator exactly (`engine::reduce::reduce_range`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcquisitionPart {
+    /// The main run's pieces (empty without intervals: the main blocks serve then).
+    pub run: Vec<PartBlock>,
+    /// Per funnel of a multi-segment scenario, its cohort's pieces.
+    pub funnels: Vec<Vec<PartBlock>>,
+}
+
+/// The shard's units cut at the intervals' batch boundaries (when the run has intervals).
+fn cut_at_batches(units: Range<u64>, spec: &RunSpec) -> Vec<Range<u64>> {
+    if !intervals::has_intervals(spec.customers) {
+        return vec![units];
+    }
+    intervals::batch_ranges(spec.units())
+        .into_iter()
+        .map(|b| b.start.max(units.start)..b.end.min(units.end))
+        .filter(|r| r.start < r.end)
+        .collect()
+}
+
+/// The canonical blocks of each cut, in unit order.
+fn run_pieces(
+    engine: &Engine,
+    cuts: &[Range<u64>],
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Vec<Block<Acc>> {
+    let mut out = Vec::new();
+    for r in cuts {
+        // Without a cancel flag a run cannot be cancelled.
+        out.extend(
+            engine
+                .run_blocks(r.clone(), None, progress)
+                .unwrap_or_default(),
+        );
+    }
+    out
+}
+
+fn to_part_blocks(blocks: Vec<Block<Acc>>) -> Vec<PartBlock> {
+    blocks
+        .into_iter()
+        .map(|b| PartBlock {
+            level: b.level,
+            first: b.first,
+            acc: b.value,
+        })
+        .collect()
+}
+
+fn from_part_blocks(blocks: &[PartBlock]) -> Vec<Block<Acc>> {
+    blocks
+        .iter()
+        .map(|b| Block {
+            level: b.level,
+            first: b.first,
+            value: b.acc.clone(),
+        })
+        .collect()
 }
 
 pub fn scenario_hash(text: &str) -> String {
@@ -123,10 +192,45 @@ pub fn run_shard(
     let engine = Engine::new(model, spec.clone());
     let total_units = spec.units();
     let units = shard.units(total_units);
-    // Without a cancel flag a run cannot be cancelled.
-    let blocks = engine
-        .run_blocks(units.clone(), None, progress)
-        .unwrap_or_default();
+    let (blocks, acquisition) = if model.scenario.acquisition.is_some() {
+        // The main run cut at batch boundaries serves both its canonical blocks (rebuilt from
+        // the pieces) and the batches; each funnel's cohort likewise.
+        let cuts = cut_at_batches(units.clone(), spec);
+        let pieces = run_pieces(&engine, &cuts, progress);
+        let blocks: Vec<Block<Acc>> = dyadic_blocks(units.clone())
+            .into_iter()
+            .filter_map(|(level, first)| {
+                let range = first..first + (1u64 << level);
+                let inside: Vec<Block<Acc>> = pieces
+                    .iter()
+                    .filter(|p| p.first >= range.start && p.units().end <= range.end)
+                    .cloned()
+                    .collect();
+                reduce_range(range, inside).map(|value| Block {
+                    level,
+                    first,
+                    value,
+                })
+            })
+            .collect();
+        let batched = intervals::has_intervals(spec.customers);
+        let funnels = funnel_engines(model, spec)
+            .iter()
+            .map(|e| to_part_blocks(run_pieces(e, &cuts, &|_, _| {})))
+            .collect();
+        let run = if batched {
+            to_part_blocks(pieces)
+        } else {
+            Vec::new()
+        };
+        (blocks, Some(AcquisitionPart { run, funnels }))
+    } else {
+        // Without a cancel flag a run cannot be cancelled.
+        let blocks = engine
+            .run_blocks(units.clone(), None, progress)
+            .unwrap_or_default();
+        (blocks, None)
+    };
     Part {
         format: PART_FORMAT.to_string(),
         scenario_hash: scenario_hash(text),
@@ -139,14 +243,8 @@ pub fn run_shard(
         total_units,
         shard,
         units: [units.start, units.end],
-        blocks: blocks
-            .into_iter()
-            .map(|b| PartBlock {
-                level: b.level,
-                first: b.first,
-                acc: b.value,
-            })
-            .collect(),
+        blocks: to_part_blocks(blocks),
+        acquisition,
     }
 }
 
@@ -412,7 +510,7 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<(Model, RunSpec, RunResults), 
                 })?;
         }
     }
-    let acc = counter.finish().unwrap_or(template);
+    let acc = counter.finish().unwrap_or_else(|| template.clone());
     if acc.customers != spec.customers {
         return Err(MergeError::Coverage {
             message: format!(
@@ -422,6 +520,96 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<(Model, RunSpec, RunResults), 
             hint: "a part file was edited or truncated; rerun its shard".into(),
         });
     }
-    let results = RunResults::from_acc(&model, &spec, acc);
+    let mut results = RunResults::from_acc(&model, &spec, acc);
+    if model.scenario.acquisition.is_some() {
+        let extras = merge_extras(parts, &model, &spec, &template)?;
+        attach_extras(&model, &spec, &mut results, &extras);
+    }
     Ok((model, spec, results))
+}
+
+/// The acquisition's extra simulations from the parts' pieces: each funnel's whole cohort
+/// through one counter, and every batch rebuilt from the pieces that fall in it.
+fn merge_extras(
+    parts: &[(PathBuf, Part)],
+    model: &Model,
+    spec: &RunSpec,
+    template: &Acc,
+) -> Result<Extras, MergeError> {
+    let mut ordered: Vec<&(PathBuf, Part)> = parts.iter().collect();
+    ordered.sort_by_key(|(_, p)| p.shard.index);
+    let batched = intervals::has_intervals(spec.customers);
+    let n_funnels = funnel_engines(model, spec).len();
+    let bad = |path: &PathBuf, message: String| MergeError::NotAPart {
+        path: path.clone(),
+        message,
+    };
+    let mut run = Vec::new();
+    let mut funnels: Vec<Vec<Block<Acc>>> = vec![Vec::new(); n_funnels];
+    for (path, p) in &ordered {
+        let Some(a) = &p.acquisition else {
+            return Err(bad(
+                path,
+                "the scenario has an acquisition section, but the part holds none of its \
+                 simulations (a part from an older cxsim?); rerun the shards"
+                    .into(),
+            ));
+        };
+        if a.funnels.len() != n_funnels || (batched && a.run.is_empty() && p.units[0] < p.units[1])
+        {
+            return Err(bad(
+                path,
+                "its acquisition pieces do not fit the scenario".into(),
+            ));
+        }
+        run.extend(from_part_blocks(&a.run));
+        for (k, f) in a.funnels.iter().enumerate() {
+            funnels[k].extend(from_part_blocks(f));
+        }
+    }
+    if run
+        .iter()
+        .chain(funnels.iter().flatten())
+        .any(|b| !b.value.same_shape(template))
+    {
+        let path = ordered.first().map(|(p, _)| p.clone()).unwrap_or_default();
+        return Err(bad(
+            &path,
+            "the sums of an acquisition piece do not fit the scenario".into(),
+        ));
+    }
+    let unfit = || MergeError::Coverage {
+        message: "the parts' acquisition pieces do not cover the run".into(),
+        hint: "a part file was edited or truncated; rerun its shard".into(),
+    };
+    let batches_of = |pieces: &[Block<Acc>]| -> Result<Vec<Acc>, MergeError> {
+        intervals::batch_ranges(spec.units())
+            .into_iter()
+            .map(|r| {
+                let inside: Vec<Block<Acc>> = pieces
+                    .iter()
+                    .filter(|p| p.first >= r.start && p.units().end <= r.end)
+                    .cloned()
+                    .collect();
+                reduce_range(r, inside).ok_or_else(unfit)
+            })
+            .collect()
+    };
+    let mut extras = Extras::default();
+    for pieces in &funnels {
+        let mut counter = Reducer::new(0);
+        for b in pieces {
+            counter.push_block(b.clone()).map_err(|_| unfit())?;
+        }
+        extras
+            .funnels
+            .push(counter.finish().unwrap_or_else(|| template.clone()));
+        if batched {
+            extras.funnel_batches.push(batches_of(pieces)?);
+        }
+    }
+    if batched {
+        extras.run_batches = batches_of(&run)?;
+    }
+    Ok(extras)
 }

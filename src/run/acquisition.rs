@@ -13,6 +13,65 @@ use crate::results::acquisition::{
     AcquisitionResults, Curves, FunnelParams, WordOfMouth, open_population,
 };
 
+/// What the open population needs beyond the main run's accumulator.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// Per funnel of a multi-segment scenario: its segment simulated as its own closed cohort.
+    pub funnels: Vec<Acc>,
+    /// Per funnel: that cohort's accumulator per batch (empty without intervals).
+    pub funnel_batches: Vec<Vec<Acc>>,
+    /// The main run's accumulator per batch (empty without intervals).
+    pub run_batches: Vec<Acc>,
+}
+
+/// The funnels' segments as their own scenarios (same customers count, seed and strategies),
+/// one engine per funnel, when the scenario has several segments; none otherwise (the whole
+/// run's curves serve every funnel then).
+pub fn funnel_engines(model: &Model, spec: &RunSpec) -> Vec<Engine> {
+    let (Some(acq), segs) = (&model.scenario.acquisition, &model.scenario.segments) else {
+        return Vec::new();
+    };
+    if segs.len() <= 1 {
+        return Vec::new();
+    }
+    acq.funnels
+        .iter()
+        // Validation refuses unknown segments.
+        .filter_map(|f| segs.iter().find(|s| s.id == f.segment))
+        .map(|seg| {
+            let mut sub = model.clone();
+            let mut only = seg.clone();
+            only.share = 1.0;
+            sub.scenario.segments = vec![only];
+            sub.scenario.acquisition = None;
+            Engine::new(&sub, spec.clone())
+        })
+        .collect()
+}
+
+/// Runs the extra simulations of `model`'s acquisition section.
+pub fn simulate_extras(
+    model: &Model,
+    spec: &RunSpec,
+    cancel: Option<&AtomicBool>,
+) -> Result<Extras, Cancelled> {
+    let batched = intervals::has_intervals(spec.customers);
+    let mut extras = Extras::default();
+    for engine in funnel_engines(model, spec) {
+        if batched {
+            let (whole, batches) = run_batched(&engine, cancel)?;
+            extras.funnels.push(whole);
+            extras.funnel_batches.push(batches);
+        } else {
+            extras.funnels.push(engine.run(cancel, &|_, _| {})?);
+        }
+    }
+    if batched {
+        extras.run_batches = run_batched(&Engine::new(model, spec.clone()), cancel)?.1;
+    }
+    Ok(extras)
+}
+
 /// Adds the acquisition section to `results` when the scenario has one. Funnel segments of a
 /// multi-segment scenario are simulated as their own closed cohort (the scenario with only that
 /// segment, same customers count, seed and strategies); the whole-run curves serve the initial
@@ -24,55 +83,44 @@ pub fn attach(
     results: &mut RunResults,
     cancel: Option<&AtomicBool>,
 ) -> Result<(), Cancelled> {
-    let Some(acq) = &model.scenario.acquisition else {
+    if model.scenario.acquisition.is_none() || results.acc.is_none() {
         return Ok(());
+    }
+    let extras = simulate_extras(model, spec, cancel)?;
+    attach_extras(model, spec, results, &extras);
+    Ok(())
+}
+
+/// Adds the acquisition section from the main run's results and the extra simulations (run
+/// here, or merged from the shards of a sharded run).
+pub fn attach_extras(model: &Model, spec: &RunSpec, results: &mut RunResults, extras: &Extras) {
+    let Some(acq) = &model.scenario.acquisition else {
+        return;
     };
     let Some(acc) = &results.acc else {
-        return Ok(());
+        return;
     };
     let h = model.horizon();
     let n = acc.customers;
     let segs = &model.scenario.segments;
-    let mut sub_accs: Vec<Acc> = Vec::new();
-    // Per-batch accumulators for the intervals (§14): the run's, then each funnel segment's.
     let batched = intervals::has_intervals(spec.customers);
-    let mut sub_batches: Vec<Vec<Acc>> = Vec::new();
-    let mut params = Vec::new();
-    for f in &acq.funnels {
-        let Some(seg) = segs.iter().find(|s| s.id == f.segment) else {
-            continue; // validation refuses unknown segments
-        };
-        params.push(FunnelParams {
+    let (sub_accs, sub_batches, run_batches) =
+        (&extras.funnels, &extras.funnel_batches, &extras.run_batches);
+    let params: Vec<FunnelParams> = acq
+        .funnels
+        .iter()
+        .filter(|f| segs.iter().any(|s| s.id == f.segment))
+        .map(|f| FunnelParams {
             segment: f.segment.clone(),
             leads: f.leads_per_period,
             win_rate: f.qualification_rate * f.conversion_rate,
             cost_per_lead: f.cost_per_lead,
             cost_per_win: f.cost_per_win,
-        });
-        if segs.len() > 1 {
-            let mut sub = model.clone();
-            let mut only = seg.clone();
-            only.share = 1.0;
-            sub.scenario.segments = vec![only];
-            sub.scenario.acquisition = None;
-            let engine = Engine::new(&sub, spec.clone());
-            if batched {
-                let (whole, batches) = run_batched(&engine, cancel)?;
-                sub_accs.push(whole);
-                sub_batches.push(batches);
-            } else {
-                sub_accs.push(engine.run(cancel, &|_, _| {})?);
-            }
-        }
-    }
+        })
+        .collect();
     let wom = WordOfMouth {
         referral_strength: acq.referral_strength,
         warning_strength: acq.warning_strength,
-    };
-    let run_batches = if batched {
-        run_batched(&Engine::new(model, spec.clone()), cancel)?.1
-    } else {
-        Vec::new()
     };
     let strategies = results
         .strategies
@@ -132,7 +180,6 @@ pub fn attach(
         initial_customers: acq.initial_customers,
         strategies,
     });
-    Ok(())
 }
 
 /// Simulates the engine's run batch by batch: the whole-run accumulator (the same bits as

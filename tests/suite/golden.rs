@@ -202,3 +202,109 @@ fn every_shipped_scenario_gives_its_golden_bytes() {
         differ.join("\n")
     );
 }
+
+/// The README promises that `merge` gives the exact output of the unsharded run: for every
+/// shipped scenario, the merged parts (made in the golden run above, from 3 shards merged in
+/// reverse order) are the unsharded run's bytes.
+#[test]
+fn merging_shards_gives_the_unsharded_bytes_for_every_shipped_scenario() {
+    let dir = golden_dir();
+    for name in scenarios() {
+        let read = |what: &str| {
+            std::fs::read_to_string(dir.join(format!("{name}.{what}.json")))
+                .unwrap_or_else(|e| panic!("{name}.{what}.json: {e}"))
+        };
+        assert_eq!(
+            read("merge"),
+            read("unsharded"),
+            "{name}: the merged shards differ from the unsharded run"
+        );
+    }
+}
+
+/// A batch line is the run's JSON document of that file, with `file` added.
+#[test]
+fn batch_lines_are_the_run_documents_for_every_shipped_scenario() {
+    let out = cxsim()
+        .args(["run", "scenarios/", "-n", "2000", "-q"])
+        .output()
+        .expect("cxsim runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let names = scenarios();
+    assert_eq!(lines.len(), names.len(), "{text}");
+    for line in &lines {
+        let mut batch: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let file = batch
+            .as_object_mut()
+            .and_then(|o| o.remove("file"))
+            .and_then(|f| f.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let name = file
+            .strip_prefix("scenarios/")
+            .and_then(|f| f.strip_suffix(".ron"))
+            .unwrap_or_else(|| panic!("a batch line of an unexpected file {file:?}"));
+        assert!(names.iter().any(|n| n == name), "{file}");
+        let single = cxsim()
+            .args([
+                "run",
+                &format!("scenarios/{name}.ron"),
+                "-n",
+                "2000",
+                "-q",
+                "-f",
+                "json",
+            ])
+            .output()
+            .expect("cxsim runs");
+        let single: serde_json::Value =
+            serde_json::from_slice(&single.stdout).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            batch, single,
+            "{name}: the batch line differs from the run document"
+        );
+    }
+}
+
+/// With enough customers for the open population's batch intervals, shards whose edges fall
+/// inside batches still merge to the unsharded bytes (the batches are rebuilt from the pieces).
+#[test]
+fn acquisition_shards_merge_exactly_with_batch_intervals() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let file = "scenarios/b2b-saas-stool.ron";
+    let mut parts = Vec::new();
+    for k in 1..=3 {
+        let part = tmp.path().join(format!("p{k}.json"));
+        let status = cxsim()
+            .args(["run", file, "-n", "40000", "-s", "9", "-q", "--shard"])
+            .arg(format!("{k}/3"))
+            .arg("-o")
+            .arg(&part)
+            .output()
+            .expect("cxsim runs");
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        parts.push(part);
+    }
+    parts.reverse();
+    let merged = cxsim()
+        .args(["merge", "-f", "json"])
+        .args(&parts)
+        .output()
+        .expect("cxsim runs");
+    let single = cxsim()
+        .args(["run", file, "-n", "40000", "-s", "9", "-q", "-f", "json"])
+        .output()
+        .expect("cxsim runs");
+    let text = String::from_utf8_lossy(&single.stdout);
+    assert!(text.contains("batch-means"), "the run has batch intervals");
+    assert_eq!(
+        String::from_utf8_lossy(&merged.stdout),
+        text,
+        "the merged shards differ from the unsharded run"
+    );
+}

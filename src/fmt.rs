@@ -3,9 +3,16 @@
 
 use serde::Serialize;
 
-/// A CSV field, quoted when needed.
+/// A CSV text field, quoted when needed.
+///
+/// Text that begins with `=`, `+`, `-` or `@` would be run as a formula by a spreadsheet
+/// (`=HYPERLINK(…)` in a strategy name is an injection), so it is neutralised the way those
+/// tools expect: a leading `'` inside a quoted cell. Only for text: numbers are written
+/// directly (a negative number is data, not a formula) and never pass through here.
 pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.starts_with(['=', '+', '-', '@']) {
+        format!("\"'{}\"", s.replace('"', "\"\""))
+    } else if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()

@@ -87,6 +87,11 @@ pub fn cmd_run_batch(args: &RunArgs, files: &[PathBuf]) -> Result<u8, CliError> 
         ));
     }
     let files = expand(files)?;
+    super::refuse_input_as_output(
+        "--out",
+        args.out.as_deref(),
+        files.iter().map(PathBuf::as_path),
+    )?;
     // Each scenario in parallel (and each one's work units in parallel within it); lines are
     // collected and written in the order the files were named, so the bytes do not depend on
     // scheduling.

@@ -21,7 +21,8 @@ pub struct CheckArgs {
     /// Scenario files or directories (every `*.ron` in them that is not a `*.expect.ron`).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
-    /// Also write a JUnit XML report here (one testcase per expectation and baseline metric).
+    /// Also write a JUnit XML report here (one testcase per expectation and baseline metric;
+    /// `-`: stdout, the summary then goes to stderr).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
     /// Print GitHub Actions annotations (`::error file=…,line=…::…`) for failures.
@@ -226,6 +227,25 @@ fn summary(c: &ScenarioCheck) -> String {
 
 pub fn cmd_check(args: &CheckArgs) -> Result<u8, CliError> {
     let files = scenario_files(&args.paths)?;
+    let inputs: Vec<PathBuf> = files
+        .iter()
+        .flat_map(|f| [f.clone(), sidecar_path(f), baseline_path(f)])
+        .collect();
+    super::refuse_input_as_output(
+        "--junit",
+        args.junit.as_deref(),
+        inputs.iter().map(PathBuf::as_path),
+    )?;
+    // `--junit -` makes stdout the XML document: the human summary moves to stderr.
+    let junit_to_stdout = args.junit.as_deref().is_some_and(super::is_stdout);
+    let say = |text: &str| {
+        if junit_to_stdout {
+            eprint!("{text}");
+            Ok(())
+        } else {
+            super::print(text)
+        }
+    };
     let mut checks = Vec::with_capacity(files.len());
     for f in &files {
         let c = check_one(f, args.update_baseline);
@@ -254,7 +274,7 @@ pub fn cmd_check(args: &CheckArgs) -> Result<u8, CliError> {
             }
         }
         // Print as each scenario finishes: a CI log shows progress.
-        super::emit(&block, None)?;
+        say(&block)?;
         checks.push(c);
     }
     let failed = checks
@@ -263,13 +283,11 @@ pub fn cmd_check(args: &CheckArgs) -> Result<u8, CliError> {
         .count();
     let invalid = checks.iter().filter(|c| !c.errors.is_empty()).count();
     let passed = checks.len() - failed - invalid;
-    super::emit(
-        &format!("check: {passed} passed, {failed} failed, {invalid} invalid\n"),
-        None,
-    )?;
+    say(&format!(
+        "check: {passed} passed, {failed} failed, {invalid} invalid\n"
+    ))?;
     if let Some(path) = &args.junit {
-        crate::fsutil::write_atomic(path, junit_xml(&checks).as_bytes())
-            .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", path.display())))?;
+        super::emit(&junit_xml(&checks), Some(path))?;
     }
     let io = checks.iter().any(|c| {
         c.errors
@@ -289,7 +307,7 @@ pub fn cmd_check(args: &CheckArgs) -> Result<u8, CliError> {
 
 /// `cxsim validate NAME.expect.ron`: parses the sidecar against its scenario; returns the exit
 /// code (0, 3 or 4) after printing the verdict.
-pub fn validate_sidecar(sidecar: &Path) -> u8 {
+pub fn validate_sidecar(sidecar: &Path) -> Result<u8, CliError> {
     let scenario = scenario_of_sidecar(sidecar);
     let result = read_text(&scenario)
         .and_then(|t| load_str(&scenario, &t))
@@ -300,23 +318,23 @@ pub fn validate_sidecar(sidecar: &Path) -> u8 {
         });
     match result {
         Ok(s) => {
-            println!(
-                "{}: ok ({} expectations for {})",
+            super::print(&format!(
+                "{}: ok ({} expectations for {})\n",
                 sidecar.display(),
                 s.items.len(),
                 scenario.display()
-            );
-            exit::OK
+            ))?;
+            Ok(exit::OK)
         }
         Err(errs) => {
             for e in &errs {
                 eprintln!("{e}");
             }
-            if errs.iter().any(LoadError::is_io) {
+            Ok(if errs.iter().any(LoadError::is_io) {
                 exit::IO
             } else {
                 exit::INVALID_SCENARIO
-            }
+            })
         }
     }
 }

@@ -27,6 +27,7 @@ pub struct CompareArgs {
 }
 
 pub fn cmd_compare(args: &CompareArgs) -> Result<u8, CliError> {
+    args.output.refuse_inputs(&[&args.file])?;
     let model = load_model(&args.file)?;
     let strategies = resolve_strategies(&model, &args.strategies)?;
     let baseline = match &args.baseline {

@@ -24,6 +24,7 @@ pub struct DiagnoseArgs {
 }
 
 pub fn cmd_diagnose(args: &DiagnoseArgs) -> Result<u8, CliError> {
+    args.output.refuse_inputs(&[&args.file])?;
     let model = load_model(&args.file)?;
     let strategy = match &args.strategy {
         Some(name) => resolve_strategies(&model, std::slice::from_ref(name))?[0],

@@ -34,7 +34,7 @@ pub struct DiffArgs {
     pub customers: u64,
     #[arg(short, long, default_value_t = 1)]
     pub seed: u64,
-    /// Write to this file instead of stdout (written atomically).
+    /// Write to this file instead of stdout (`-`: stdout; replaced atomically, never an input).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
 }
@@ -114,8 +114,19 @@ fn pairs(args: &DiffArgs) -> Result<Vec<Pair>, CliError> {
 }
 
 pub fn cmd_diff(args: &DiffArgs) -> Result<u8, CliError> {
+    let pairs = pairs(args)?;
+    // In `diff OLD NEW` the first argument is a file too.
+    let old_file = Path::new(&args.args[0]);
+    super::refuse_input_as_output(
+        "--out",
+        args.out.as_deref(),
+        pairs
+            .iter()
+            .map(|p| p.new_path.as_path())
+            .chain(old_file.is_file().then_some(old_file)),
+    )?;
     let mut out = String::new();
-    for p in pairs(args)? {
+    for p in pairs {
         let old = load_str(Path::new(&p.old_name), &p.old_text)?;
         let new = load_str(&p.new_path, &p.new_text)?;
         let d = diff(

@@ -20,7 +20,8 @@ pub struct MergeArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write results to this file instead of stdout (written atomically).
+    /// Write results to this file instead of stdout (`-`: stdout; replaced atomically, never an
+    /// input).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
 }
@@ -60,6 +61,11 @@ pub fn cmd_run_shard(
 }
 
 pub fn cmd_merge(args: &MergeArgs) -> Result<u8, CliError> {
+    super::refuse_input_as_output(
+        "--out",
+        args.out.as_deref(),
+        args.parts.iter().map(PathBuf::as_path),
+    )?;
     let mut parts = Vec::with_capacity(args.parts.len());
     for p in &args.parts {
         parts.push((p.clone(), read_part(p)?));

@@ -119,7 +119,8 @@ pub struct RunArgs {
     /// Output format (default table; a batch writes JSON lines).
     #[arg(short, long, value_enum)]
     pub format: Option<Format>,
-    /// Write results to this file instead of stdout (written atomically).
+    /// Write results to this file instead of stdout (`-`: stdout; replaced atomically, never an
+    /// input).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
     /// No progress bar and no timing on stderr.
@@ -288,6 +289,7 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
         return batch::cmd_run_batch(args, &args.files);
     }
     let file = &args.files[0];
+    refuse_input_as_output("--out", args.out.as_deref(), [file.as_path()])?;
     if let Some(shard) = args.shard {
         if !args.variants.is_empty() {
             return Err(CliError::Usage(
@@ -346,23 +348,74 @@ fn cmd_run(args: &RunArgs) -> Result<u8, CliError> {
     Ok(exit::OK)
 }
 
+/// Whether `--out PATH` means this process's stdout: `-`, or `/dev/stdout` (written through our
+/// own handle, so the shell's redirection, appending included, is honoured).
+pub fn is_stdout(path: &Path) -> bool {
+    path == Path::new("-") || path == Path::new("/dev/stdout")
+}
+
+/// Writes a command's results to `--out` (see [`crate::fsutil::write_atomic`]: regular files are
+/// replaced atomically, devices and FIFOs written through) or to stdout.
 fn emit(text: &str, out: Option<&Path>) -> Result<(), CliError> {
     match out {
-        Some(path) => crate::fsutil::write_atomic(path, text.as_bytes())
+        Some(path) if !is_stdout(path) => crate::fsutil::write_atomic(path, text.as_bytes())
             .map_err(|e| CliError::Io(format!("{}: cannot write: {e}", path.display()))),
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush())
-            {
-                Ok(()) => Ok(()),
-                // A closed pipe (`cxsim run … | head`) is the reader's choice, not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(CliError::Io(format!("cannot write to stdout: {e}"))),
-            }
+        _ => print(text),
+    }
+}
+
+/// Set once stdout turned out to be a closed pipe: later results are dropped without trying.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The one writer of results to stdout (never `println!`, which panics when stdout fails).
+///
+/// A closed pipe (`cxsim … | head`) is the reader's choice, not an error: the text is dropped
+/// and the command carries on to its own exit code (a check still fails with 1 if an
+/// expectation fails). Any other failure (a full disk, `/dev/full`) is an I/O error, exit 4.
+pub fn print(text: &str) -> Result<(), CliError> {
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(CliError::Io(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// Refuses an output path that is one of the command's inputs (the same file after symlinks,
+/// by device and inode): writing the results would destroy the input. Checked before any work,
+/// so nothing is touched. Outputs to stdout, devices and FIFOs destroy nothing and pass.
+pub fn refuse_input_as_output<'a>(
+    option: &str,
+    out: Option<&Path>,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), CliError> {
+    let Some(out) = out else {
+        return Ok(());
+    };
+    if is_stdout(out) || !std::fs::metadata(out).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    for input in inputs {
+        if crate::fsutil::same_file(out, input) {
+            return Err(CliError::Usage(format!(
+                "error: {option} {} is an input of this command ({}); refusing to overwrite it\n  \
+                 hint: write the output to another file",
+                out.display(),
+                input.display()
+            )));
         }
     }
+    Ok(())
 }
 
 fn cmd_validate(files: &[PathBuf]) -> Result<u8, CliError> {
@@ -370,7 +423,7 @@ fn cmd_validate(files: &[PathBuf]) -> Result<u8, CliError> {
     for f in files {
         // `validate scenarios/*.ron` also meets expectation sidecars: check them as such.
         if crate::analysis::check::is_sidecar(f) {
-            let code = check::validate_sidecar(f);
+            let code = check::validate_sidecar(f)?;
             if worst == exit::OK || code == exit::IO {
                 worst = code;
             }
@@ -378,13 +431,13 @@ fn cmd_validate(files: &[PathBuf]) -> Result<u8, CliError> {
         }
         match load_file(f) {
             Ok(model) => {
-                println!(
-                    "{}: ok ({} segments, {} touchpoints, {} strategies)",
+                print(&format!(
+                    "{}: ok ({} segments, {} touchpoints, {} strategies)\n",
                     f.display(),
                     model.scenario.segments.len(),
                     model.scenario.touchpoints.len(),
                     model.scenario.strategies.len()
-                );
+                ))?;
             }
             Err(e) => {
                 eprintln!("{e}");
@@ -471,24 +524,33 @@ fn cmd_bench(args: &BenchArgs) -> Result<u8, CliError> {
     let rss = peak_rss_bytes().map_or("n/a".to_string(), |b| {
         format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0))
     });
-    println!("scenario           {}", model.scenario.name);
-    println!("customers          {}", args.customers);
-    println!("strategies         {}", spec.strategies.len());
-    println!("threads            {}", pool.current_num_threads());
-    println!("customer-periods   {cps}");
-    println!("compile            {:.3} ms", compile.as_secs_f64() * 1e3);
-    println!("best of {:<10} {:.4} s", args.repeat, best);
-    println!(
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario           {}", model.scenario.name);
+    let _ = writeln!(out, "customers          {}", args.customers);
+    let _ = writeln!(out, "strategies         {}", spec.strategies.len());
+    let _ = writeln!(out, "threads            {}", pool.current_num_threads());
+    let _ = writeln!(out, "customer-periods   {cps}");
+    let _ = writeln!(
+        out,
+        "compile            {:.3} ms",
+        compile.as_secs_f64() * 1e3
+    );
+    let _ = writeln!(out, "best of {:<10} {:.4} s", args.repeat, best);
+    let _ = writeln!(
+        out,
         "throughput         {:.1} M customer-periods/s",
         cps as f64 / best.max(1e-12) / 1e6
     );
     if contact_periods > 0 {
-        println!("contact-periods    {contact_periods}");
-        println!(
+        let _ = writeln!(out, "contact-periods    {contact_periods}");
+        let _ = writeln!(
+            out,
             "contact throughput {:.1} M contact-periods/s",
             contact_periods as f64 / best.max(1e-12) / 1e6
         );
     }
-    println!("peak RSS           {rss}");
+    let _ = writeln!(out, "peak RSS           {rss}");
+    print(&out)?;
     Ok(exit::OK)
 }

@@ -48,6 +48,7 @@ fn check_budget(b: f64) -> Result<f64, CliError> {
 }
 
 pub fn cmd_optimize(args: &OptimizeArgs) -> Result<u8, CliError> {
+    args.output.refuse_inputs(&[&args.file])?;
     let model = load_model(&args.file)?;
     let budget = check_budget(args.budget.unwrap_or_else(|| default_budget(&model)))?;
     let sweep = args

@@ -24,7 +24,7 @@ pub struct OutputArgs {
     /// Output format (md/html: a report with the charts as inline SVG).
     #[arg(short, long, value_enum, default_value_t = AnalysisFormat::Table)]
     pub format: AnalysisFormat,
-    /// Write to this file instead of stdout (atomically).
+    /// Write to this file instead of stdout (`-`: stdout; replaced atomically, never an input).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
     /// Also write each chart as a standalone file into this directory (created if needed).
@@ -62,6 +62,11 @@ impl OutputArgs {
             write_charts(dir, &r.charts(), self.chart_format, self.quiet)?;
         }
         Ok(exit::OK)
+    }
+
+    /// Refuses `--out` when it names one of the command's input files (before any work).
+    pub fn refuse_inputs(&self, inputs: &[&Path]) -> Result<(), CliError> {
+        super::refuse_input_as_output("--out", self.out.as_deref(), inputs.iter().copied())
     }
 
     /// Runs `f` with a progress callback that drives a spinner on an interactive stderr;

@@ -33,7 +33,7 @@ pub struct ReviewArgs {
     pub strategies: Vec<String>,
     #[arg(short, long, value_enum, default_value_t = ReviewFormat::Table)]
     pub format: ReviewFormat,
-    /// Write to this file instead of stdout (atomically).
+    /// Write to this file instead of stdout (`-`: stdout; replaced atomically, never an input).
     #[arg(short, long)]
     pub out: Option<PathBuf>,
     /// No progress on stderr.
@@ -42,6 +42,7 @@ pub struct ReviewArgs {
 }
 
 pub fn cmd_review(args: &ReviewArgs) -> Result<u8, CliError> {
+    super::refuse_input_as_output("--out", args.out.as_deref(), [args.file.as_path()])?;
     let model = load_model(&args.file)?;
     let strategies = resolve_strategies(&model, &args.strategies)?;
     let output = super::output::OutputArgs {

@@ -193,11 +193,7 @@ pub fn review_csv(r: &Review) -> String {
             .trial
             .as_ref()
             .map_or((0, 0), |t| (t.offers, t.conversions));
-        let name = if s.name.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.name.replace('"', "\"\""))
-        } else {
-            s.name.clone()
-        };
+        let name = crate::fmt::csv_field(&s.name);
         let _ = writeln!(
             out,
             "{name},{},{},{},{},{},{},{},{offers},{conv},{},{},{},{},{},{}",

@@ -50,12 +50,37 @@ pub fn read(path: &Path) -> Result<(Scenario, bool), String> {
     Ok((s, has_comments(&text)))
 }
 
-/// Saves canonical RON atomically, keeping one `FILE.bak` copy of the previous file.
+/// Saves canonical RON atomically, keeping one `FILE.bak` copy of the previous file (itself
+/// written atomically: a crash mid-copy must not leave a truncated backup). A symlinked journey
+/// stays a symlink: its target is replaced.
 pub fn save(path: &Path, scenario: &Scenario) -> std::io::Result<()> {
     if path.exists() {
-        std::fs::copy(path, with_suffix(path, ".bak"))?;
+        crate::fsutil::copy_atomic(path, &with_suffix(path, ".bak"))?;
     }
     crate::fsutil::write_atomic(path, to_canonical_ron(scenario).as_bytes())
+}
+
+/// How old a leftover temporary file must be before start-up removes it: a save takes far less,
+/// so anything older was interrupted (a crash, a power cut, `kill -9`).
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporary files interrupted saves left next to the journey (and next to its
+/// target, when it is a symlink); only ours ([`crate::fsutil::TEMP_PREFIX`]) and only stale ones.
+pub fn remove_stale_temps(path: &Path) -> usize {
+    let dir_of = |p: &Path| match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut dirs = vec![dir_of(path)];
+    if let Ok(target) = std::fs::canonicalize(path) {
+        let d = dir_of(&target);
+        if std::fs::canonicalize(&dirs[0]).ok().as_ref() != Some(&d) {
+            dirs.push(d);
+        }
+    }
+    dirs.iter()
+        .map(|d| crate::fsutil::remove_stale_temps(d, STALE_TEMP_AGE))
+        .sum()
 }
 
 /// Where unsaved work goes on SIGTERM/SIGHUP: next to the file, or in the temp dir for the

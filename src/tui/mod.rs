@@ -82,6 +82,7 @@ pub fn open(file: Option<&Path>) -> Result<App, StudioError> {
             Ok(App::new(s, None, false))
         }
         Some(p) => {
+            files::remove_stale_temps(p);
             let mut created = false;
             if !p.exists() {
                 crate::fsutil::write_atomic(p, files::template(p).as_bytes())

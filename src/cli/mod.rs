@@ -506,12 +506,14 @@ fn cmd_bench(args: &BenchArgs) -> Result<u8, CliError> {
     let mut cps = 0;
     // Contact-periods of accounts (docs/model.md §12); 0 without accounts.
     let mut contact_periods = 0;
+    let mut evaluations = 0;
     for _ in 0..args.repeat {
         let start = Instant::now();
         let acc = pool.install(|| engine.run(None, &|_, _| {}));
         let secs = start.elapsed().as_secs_f64();
         if let Ok(acc) = acc {
             cps = acc.customer_periods();
+            evaluations = crate::results::touchpoint_evaluations(&model, &acc);
             contact_periods = acc
                 .strategies
                 .iter()
@@ -541,6 +543,12 @@ fn cmd_bench(args: &BenchArgs) -> Result<u8, CliError> {
         out,
         "throughput         {:.1} M customer-periods/s",
         cps as f64 / best.max(1e-12) / 1e6
+    );
+    let _ = writeln!(out, "touchpoint evals   {evaluations}");
+    let _ = writeln!(
+        out,
+        "evaluation rate    {:.1} M touchpoint evaluations/s",
+        evaluations as f64 / best.max(1e-12) / 1e6
     );
     if contact_periods > 0 {
         let _ = writeln!(out, "contact-periods    {contact_periods}");

@@ -174,6 +174,30 @@ impl StrategyResult {
     }
 }
 
+/// Touchpoint evaluations of a run: every touchpoint occurrence the kernel decided (an
+/// every-period touchpoint once per customer-period), summed over strategies. `cxsim bench`
+/// reports throughput in these units too, so journeys of different sizes compare.
+pub fn touchpoint_evaluations(model: &Model, acc: &Acc) -> u64 {
+    acc.strategies
+        .iter()
+        .map(|sa| {
+            model
+                .scenario
+                .touchpoints
+                .iter()
+                .enumerate()
+                .map(|(i, tp)| {
+                    if tp.trigger == Trigger::EveryPeriod {
+                        sa.customer_periods
+                    } else {
+                        sa.tp_runs.get(i).copied().unwrap_or(0)
+                    }
+                })
+                .sum::<u64>()
+        })
+        .sum()
+}
+
 /// Everything a run produced, ready for any view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResults {

@@ -1,6 +1,7 @@
 //! The command line as a user and a script see it: exit codes, what goes to stdout and stderr,
 //! the JSON and CSV contracts, `--out`, strategy selection and thread-count independence.
 
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -570,4 +571,46 @@ fn an_impossible_variant_argument_is_reported_once_in_the_arguments_words() {
         "{}",
         o.stderr
     );
+}
+
+/// `bench` reports touchpoint evaluations: for every shipped scenario's kernel, the count is
+/// the runs the results report (runs per customer × customers, summed over touchpoints and
+/// strategies), and the bench prints it with its rate.
+#[test]
+fn bench_counts_touchpoint_evaluations_as_the_results_do() {
+    for name in ["benchmark-triad", "telecom", "advocacy-enterprise"] {
+        let path = std::path::PathBuf::from(format!(
+            "{}/scenarios/{name}.ron",
+            env!("CARGO_MANIFEST_DIR")
+        ));
+        let model = cxsim::model::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let spec = cxsim::engine::RunSpec::all_strategies(&model, 3000, 1);
+        let r = cxsim::run::simulate(&model, &spec);
+        let acc = r.acc.as_ref().expect("sums kept");
+        let from_results: f64 = r
+            .strategies
+            .iter()
+            .flat_map(|s| s.touchpoints.iter())
+            .map(|t| t.runs_per_customer * r.customers as f64)
+            .sum();
+        let counted = cxsim::results::touchpoint_evaluations(&model, acc);
+        assert_eq!(counted as f64, from_results.round(), "{name}");
+        let out = common::cli::cxsim()
+            .args([
+                "bench",
+                &format!("scenarios/{name}.ron"),
+                "-n",
+                "3000",
+                "-r",
+                "1",
+            ])
+            .output()
+            .expect("cxsim runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!("touchpoint evals   {counted}\n")),
+            "{name}: {text}"
+        );
+        assert!(text.contains("M touchpoint evaluations/s"), "{text}");
+    }
 }

@@ -1,14 +1,14 @@
 //! The app state: plain structs, changed only by `App::apply` (actions) and
-//! `App::handle_event` (events turned into actions through the key table).
+//! `App::handle_event` (in `input`: events turned into actions through the key table).
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::fields::{self, Field, Kind, Obj, Value};
 use super::files;
-use super::keys::{self, Cmd, Ctx};
+use super::keys::{Cmd, Ctx};
 use super::worker::{DEFAULT_CUSTOMERS, Phase, Request, WorkerMsg};
 use crate::format::error::Problem;
 use crate::format::{
@@ -17,6 +17,9 @@ use crate::format::{
 };
 use crate::model::validate;
 use crate::results::RunResults;
+
+/// The analysis screen's commands.
+mod analysis;
 
 /// Everything that can happen to the app: one enum, one loop.
 #[derive(Debug, Clone)]
@@ -515,61 +518,6 @@ impl App {
     /// Takes the request for the worker, if any.
     pub fn take_request(&mut self) -> Option<Request> {
         self.pending.take()
-    }
-
-    // ----- events -----
-
-    pub fn handle_event(&mut self, ev: Event) {
-        match ev {
-            Event::Key(k) => {
-                if k.kind == KeyEventKind::Release {
-                    return;
-                }
-                if let Some(a) = self.key_action(&k) {
-                    self.apply(a);
-                }
-            }
-            Event::Mouse(m) => {
-                if let Some(a) = super::ui::mouse_action(self, &m) {
-                    self.apply(a);
-                }
-            }
-            Event::Resize(w, h) => self.apply(Action::Resize(w, h)),
-            Event::Tick => self.apply(Action::Tick),
-            Event::Worker(msg) => self.apply(Action::Worker(msg)),
-            Event::Analysis(msg) => self.analysis_msg(msg),
-        }
-        self.analysis_poll();
-    }
-
-    /// Turns a key into an action: typed characters while editing, otherwise the key table.
-    pub fn key_action(&self, k: &KeyEvent) -> Option<Action> {
-        let ctx = self.ctx();
-        if ctx == Ctx::Editing {
-            if let Some(cmd) = keys::lookup(ctx, k) {
-                return Some(Action::Cmd(cmd));
-            }
-            return match k.code {
-                KeyCode::Backspace => Some(Action::Backspace),
-                KeyCode::Char(c)
-                    if !k
-                        .modifiers
-                        .contains(crossterm::event::KeyModifiers::CONTROL) =>
-                {
-                    Some(Action::Type(c))
-                }
-                _ => None,
-            };
-        }
-        if self.help {
-            // Any key closes help except scrolling.
-            return match k.code {
-                KeyCode::Down | KeyCode::Char('j') => Some(Action::Cmd(Cmd::Down)),
-                KeyCode::Up | KeyCode::Char('k') => Some(Action::Cmd(Cmd::Up)),
-                _ => Some(Action::Cmd(Cmd::Help)),
-            };
-        }
-        keys::lookup(ctx, k).map(Action::Cmd)
     }
 
     pub fn apply(&mut self, a: Action) {
@@ -1583,9 +1531,4 @@ impl App {
 /// 200000 → "200,000".
 pub fn thousands(n: u64) -> String {
     crate::fmt::group_thousands(n)
-}
-
-// Keep mouse helpers here so `ui` stays a set of pure functions.
-pub fn is_click(m: &MouseEvent) -> bool {
-    matches!(m.kind, MouseEventKind::Down(MouseButton::Left))
 }

@@ -2,7 +2,10 @@
 //!
 //! - `app`: plain state plus `App::apply`, the only place state changes;
 //! - `keys`: the one key table behind dispatch, the hint bar and the help overlay;
-//! - `ui`: pure rendering of `&App` (and hit-testing through the same layout);
+//! - `input`: events (keys, mouse) turned into actions;
+//! - `view`: pure rendering of `&App`, one file per screen;
+//! - `layout`: the geometry shared by drawing and mouse hit-testing;
+//! - `theme`: colours and styles (NO_COLOR);
 //! - `fields`: the editable fields of every scenario object;
 //! - `worker`: the background simulation thread (generations, cancel, preview then full);
 //! - `files`: saving with a backup, comments detection, recovery files.
@@ -16,13 +19,14 @@ pub mod advocacy_panel;
 pub mod analysis;
 pub mod app;
 pub mod background;
-pub mod escalation_lane;
 pub mod fields;
 pub mod files;
-pub mod funnel_lane;
+pub mod input;
 pub mod keys;
+pub mod layout;
 pub mod org_panel;
-pub mod ui;
+pub mod theme;
+pub mod view;
 pub mod worker;
 
 use std::io::{Write, stdout};
@@ -264,7 +268,7 @@ fn event_loop(
             analyses.submit(req);
         }
         if needs_draw && last_draw.is_none_or(|t| t.elapsed() >= frame) {
-            if let Err(e) = terminal.draw(|f| ui::draw(f, app)) {
+            if let Err(e) = terminal.draw(|f| view::draw(f, app)) {
                 outcome = Err(io(e));
                 break;
             }

@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 fn render(app: &cxsim::tui::App, w: u16, h: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test backend");
     terminal
-        .draw(|f| cxsim::tui::ui::draw(f, app))
+        .draw(|f| cxsim::tui::view::draw(f, app))
         .expect("draw");
     let buf = terminal.backend().buffer().clone();
     let mut out = String::new();

@@ -149,7 +149,7 @@ fn no_color_renders_without_any_colour() {
     key(&mut app, KeyCode::Char('4'));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("backend");
     terminal
-        .draw(|f| cxsim::tui::ui::draw(f, &app))
+        .draw(|f| cxsim::tui::view::draw(f, &app))
         .expect("draw");
     let buf = terminal.backend().buffer();
     for cell in buf.content() {
@@ -540,14 +540,14 @@ fn tabs_and_clicks_switch_and_select() {
             modifiers: KeyModifiers::NONE,
         })
     };
-    let tabs = cxsim::tui::ui::tab_spans(ratatui::layout::Rect::new(0, 1, 120, 1));
+    let tabs = cxsim::tui::layout::tab_spans(ratatui::layout::Rect::new(0, 1, 120, 1));
     app.handle_event(click(tabs[3].1 + 1, 1));
     assert_eq!(app.pane, Pane::Dashboard);
     app.handle_event(click(tabs[0].1 + 1, 1));
     assert_eq!(app.pane, Pane::Map);
     // Click the card in the Relationship lane.
-    let body = cxsim::tui::ui::regions(ratatui::layout::Rect::new(0, 0, 120, 40)).body;
-    let cards = cxsim::tui::ui::map_cards(&app, body);
+    let body = cxsim::tui::layout::regions(ratatui::layout::Rect::new(0, 0, 120, 40)).body;
+    let cards = cxsim::tui::layout::map_cards(&app, body);
     let (lane, _, rect) = cards.iter().find(|c| c.0 == 2).copied().expect("card");
     app.handle_event(click(rect.x + 2, rect.y + 2));
     assert_eq!(app.map_lane, lane);

@@ -11,7 +11,7 @@ use ratatui::backend::TestBackend;
 
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    term.draw(|f| cxsim::tui::ui::draw(f, app)).expect("draw");
+    term.draw(|f| cxsim::tui::view::draw(f, app)).expect("draw");
     let buf = term.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..buf.area.height {

@@ -8,11 +8,9 @@ use std::time::Duration;
 use crate::common::tui::{key, render};
 use crossterm::event::KeyCode;
 use cxsim::engine::RunSpec;
-use cxsim::tui::analysis::{
-    AnalysisMsg, AnalysisWorker, BEST, CLOSE_SHADES, Output, SHADES, View, analysis_customers,
-    ternary_cells,
-};
+use cxsim::tui::analysis::{AnalysisMsg, AnalysisWorker, Output, View, analysis_customers};
 use cxsim::tui::app::Pane;
+use cxsim::tui::view::analysis::{BEST, CLOSE_SHADES, SHADES, ternary_cells};
 use cxsim::tui::{App, Event};
 
 /// The built-in example, no colour, 40,000 studio customers (analyses of 2,000), with results.

@@ -8,7 +8,8 @@ use crate::common::tui::{key, render};
 use crossterm::event::KeyCode;
 use cxsim::engine::RunSpec;
 use cxsim::tui::App;
-use cxsim::tui::funnel_lane::{self, LaneSize};
+use cxsim::tui::layout::{LaneSize, funnel_split};
+use cxsim::tui::view::funnel_lane;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
@@ -94,7 +95,7 @@ fn without_acquisition_the_map_is_unchanged() {
         let text = render(&app, w, h);
         assert!(!text.contains("Funnel"), "{w}×{h}: {text}");
         let body = Rect::new(0, 2, w, h - 4);
-        let (lane, rest) = funnel_lane::split(&app, body);
+        let (lane, rest) = funnel_split(&app, body);
         assert!(lane.is_none());
         assert_eq!(rest, body);
     }
@@ -130,14 +131,14 @@ fn every_size_draws_without_panicking() {
                             &app,
                             area,
                             size,
-                            cxsim::tui::ui::Theme { color: true },
+                            cxsim::tui::theme::Theme { color: true },
                         )
                     })
                     .expect("draw");
                 }
                 // The split never hands out more rows than the body has.
                 let body = Rect::new(0, 0, w, h);
-                let (lane, rest) = funnel_lane::split(&app, body);
+                let (lane, rest) = funnel_split(&app, body);
                 let used = lane.map_or(0, |(r, _)| r.height);
                 assert_eq!(used + rest.height, h, "{w}×{h}");
             }
@@ -152,7 +153,7 @@ fn no_color_leaves_the_lane_uncoloured() {
     for color in [false, true] {
         app.color = color;
         let mut t = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-        t.draw(|f| cxsim::tui::ui::draw(f, &app)).expect("draw");
+        t.draw(|f| cxsim::tui::view::draw(f, &app)).expect("draw");
         let buf = t.backend().buffer().clone();
         // Rows 2..11: the lane (header and cards) under the title and tabs.
         let coloured = (2..11u16)

@@ -11,43 +11,14 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::app::App;
-use super::funnel_lane::{Card, FULL_HEIGHT, LaneSize, draw_cards};
-use super::ui::Theme;
+use super::funnel_lane::{Card, draw_cards};
 use crate::format::PeriodUnit;
 use crate::format::advocacy::{Advocacy, Step, trial_periods};
 use crate::results::RunResults;
 use crate::results::advocacy::AdvocacyResult;
-
-/// Rows the three stage lanes keep below a full lane (as for the funnel lane).
-const STAGE_ROWS_FULL: u16 = 18;
-/// Rows the stage lanes keep beside the one-line summary.
-const STAGE_ROWS_COMPACT: u16 = 15;
-
-/// Splits what the funnel lane left of the map into the stage lanes and, at the bottom, the
-/// escalation lane (if any). Without an advocacy section the body is returned unchanged.
-pub fn split(app: &App, body: Rect) -> (Rect, Option<(Rect, LaneSize)>) {
-    if app.scenario.advocacy.is_none() {
-        return (body, None);
-    }
-    let (rows, size) = if body.height >= FULL_HEIGHT + STAGE_ROWS_FULL {
-        (FULL_HEIGHT, LaneSize::Full)
-    } else if body.height > STAGE_ROWS_COMPACT {
-        (1, LaneSize::Compact)
-    } else {
-        return (body, None);
-    };
-    let stages = Rect {
-        height: body.height - rows,
-        ..body
-    };
-    let lane = Rect {
-        y: body.y + body.height - rows,
-        height: rows,
-        ..body
-    };
-    (stages, Some((lane, size)))
-}
+use crate::tui::app::App;
+use crate::tui::layout::LaneSize;
+use crate::tui::theme::Theme;
 
 fn pct(p: f64) -> String {
     format!("{:.0}%", p * 100.0)

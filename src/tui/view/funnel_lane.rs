@@ -15,56 +15,13 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::app::App;
-use super::ui::Theme;
 use crate::fmt::group_thousands;
 use crate::format::acquisition::{Acquisition, Funnel, Warners};
 use crate::results::RunResults;
 use crate::results::acquisition::StrategyAcquisition;
-
-/// Rows of the full lane: a header line and cards of six text lines inside borders.
-pub const FULL_HEIGHT: u16 = 9;
-/// Rows the three stage lanes keep below a full lane (two rows of header and card each).
-const STAGE_ROWS_FULL: u16 = 18;
-/// Rows the stage lanes keep below the one-line summary.
-const STAGE_ROWS_COMPACT: u16 = 15;
-/// Narrowest card worth drawing.
-const MIN_CARD_W: u16 = 24;
-
-/// How much of the map the funnel lane takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LaneSize {
-    /// Header and cards.
-    Full,
-    /// One summary line.
-    Compact,
-}
-
-/// Splits the map's body into the funnel lane (if any) and what is left for the stage lanes.
-/// Without an acquisition section the body is returned unchanged, so the map is exactly as
-/// before.
-pub fn split(app: &App, body: Rect) -> (Option<(Rect, LaneSize)>, Rect) {
-    if app.scenario.acquisition.is_none() {
-        return (None, body);
-    }
-    let (rows, size) = if body.height >= FULL_HEIGHT + STAGE_ROWS_FULL {
-        (FULL_HEIGHT, LaneSize::Full)
-    } else if body.height > STAGE_ROWS_COMPACT {
-        (1, LaneSize::Compact)
-    } else {
-        return (None, body);
-    };
-    let lane = Rect {
-        height: rows,
-        ..body
-    };
-    let rest = Rect {
-        y: body.y + rows,
-        height: body.height - rows,
-        ..body
-    };
-    (Some((lane, size)), rest)
-}
+use crate::tui::app::App;
+use crate::tui::layout::{LaneSize, card_rects};
+use crate::tui::theme::Theme;
 
 /// A count: whole numbers with thousands separators, small ones with one decimal.
 fn count(x: f64) -> String {
@@ -238,38 +195,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, size: LaneSize, th: Theme)
         acq.funnels.len()
     );
     draw_cards(frame, area, header, cards, th);
-}
-
-/// Where `n` cards go in a lane's `area` (below its header line): as many as fit at
-/// [`MIN_CARD_W`] columns, side by side, the last taking the rounding remainder. Shared by
-/// drawing and by mouse clicks.
-pub fn card_rects(area: Rect, n: usize) -> Vec<Rect> {
-    if area.width == 0 || area.height < 2 || n == 0 {
-        return Vec::new();
-    }
-    let n = u16::try_from(n).unwrap_or(u16::MAX);
-    let fit = (area.width / MIN_CARD_W).clamp(1, n);
-    let card_w = area.width / fit;
-    let cards_area = Rect {
-        y: area.y + 1,
-        height: area.height - 1,
-        ..area
-    };
-    (0..fit)
-        .map(|k| {
-            let x = cards_area.x + k * card_w;
-            let w = if k + 1 == fit {
-                cards_area.right().saturating_sub(x)
-            } else {
-                card_w
-            };
-            Rect {
-                x,
-                width: w,
-                ..cards_area
-            }
-        })
-        .collect()
 }
 
 /// Draws a lane of cards under a one-line header: as many cards of at least `MIN_CARD_W`

@@ -1,6 +1,6 @@
 //! The studio's organisation panel (issue 7): for the selected strategy, the iron triangle's
 //! legs and execution factor as gauges, each team's engagement and each touchpoint's quality
-//! over the horizon as sparklines. Pure: results in, text lines out (ui.rs frames them).
+//! over the horizon as sparklines. Pure: results in, text lines out (view/dashboard.rs frames them).
 
 use ratatui::text::Line;
 

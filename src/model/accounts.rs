@@ -91,7 +91,14 @@ pub fn validate(s: &Scenario, c: &mut Checker) {
                 weight_sum += role.weight;
             }
             for (j, id) in role.meets.iter().flatten().enumerate() {
-                if !s.touchpoints.iter().any(|t| &t.id == id) {
+                let meets = role.meets.iter().flatten();
+                if let Some(first) = meets.take(j).position(|earlier| earlier == id) {
+                    c.push(
+                        format!("{q}.meets[{j}]"),
+                        format!("touchpoint \"{id}\" is listed twice (first at meets[{first}])"),
+                        "list each touchpoint a role meets once",
+                    );
+                } else if !s.touchpoints.iter().any(|t| &t.id == id) {
                     let known: Vec<&str> = s.touchpoints.iter().map(|t| t.id.as_str()).collect();
                     c.push(
                         format!("{q}.meets[{j}]"),

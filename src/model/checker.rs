@@ -70,7 +70,31 @@ impl Checker {
     }
 
     /// `what` names the key, e.g. "touchpoint id" or "strategy name".
+    /// A name or id is shown in terminals, reports and CI annotations: control characters
+    /// (escape sequences, line breaks, tabs, NUL, BEL) in it could rewrite a screen or forge
+    /// an annotation line, so they are refused. The message names the character by code point
+    /// and never echoes the text.
+    pub fn plain_text(&mut self, path: &str, text: &str, what: &str) -> bool {
+        let Some((at, ch)) = text.chars().enumerate().find(|(_, ch)| ch.is_control()) else {
+            return true;
+        };
+        self.push(
+            path.to_string(),
+            format!(
+                "{what} contains the control character U+{:04X} at character {}",
+                ch as u32,
+                at + 1
+            ),
+            "names and ids are shown in terminals, reports and CI logs; remove escape \
+             sequences, tabs and line breaks (free text belongs in notes or description)",
+        );
+        false
+    }
+
     pub fn id(&mut self, path: &str, id: &str, seen: &mut HashMap<String, String>, what: &str) {
+        if !self.plain_text(path, id, what) {
+            return;
+        }
         if id.trim().is_empty() {
             self.push(
                 path.to_string(),

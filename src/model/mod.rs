@@ -58,6 +58,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     };
     let s = &scenario;
 
+    c.plain_text("name", &s.name, "scenario name");
     if s.name.trim().is_empty() {
         c.push(
             "name".into(),
@@ -194,6 +195,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     let mut after_source = vec![None; s.touchpoints.len()];
     for (i, tp) in s.touchpoints.iter().enumerate() {
         let p = format!("touchpoints[{i}]");
+        c.plain_text(&format!("{p}.name"), &tp.name, "touchpoint name");
         if tp.name.trim().is_empty() {
             c.push(
                 format!("{p}.name"),

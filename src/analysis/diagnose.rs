@@ -1,9 +1,9 @@
 //! `diagnose`: where customers are lost and what it costs, the triad's root-cause view.
 //!
 //! Two complementary views, both with 95 % intervals (docs/analysis.md):
-//! * **Root cause** (recorded by the engine, docs/model.md §4): the churners whose most harmful
-//!   recent failure was at each stage and touchpoint, as a share of churners and of all
-//!   customers.
+//! * **Root cause** (recorded by the engine, docs/model.md §4): each churn shared among the
+//!   failures in the attribution window by the part of the churn chance each added, summed per
+//!   stage and touchpoint, as a share of churners and of all customers.
 //! * **Removal effect** (causal): the change in retention, revenue and NPV when a touchpoint
 //!   (or every touchpoint of a stage) is made perfect (quality 1), each variant simulated as an
 //!   arm of one run with the unchanged scenario, on common random numbers.
@@ -32,7 +32,8 @@ pub struct CauseRow {
     /// The touchpoint id for touchpoint rows; absent for stage rows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub touchpoint: Option<String>,
-    pub churners: u64,
+    /// Churners with this root cause, each counted by its part (docs/model.md §4).
+    pub churners: f64,
     /// Share of all churners with this root cause.
     pub share_of_churners: Estimate,
     /// Share of all initial customers lost with this root cause.
@@ -163,35 +164,37 @@ pub fn diagnose(
         .ok_or_else(|| AnalysisError::Invalid("the run kept no sums".into()))?;
     let base = &acc.strategies[0];
     let n = acc.customers;
-    let churners: u64 = base.churn_cause.iter().sum();
-    // Every churner has exactly one cause, so the sums of squares add up over causes.
+    let churners: u64 = base.churned_at.iter().sum();
     let lost_total: f64 = base.cause_lost.iter().sum();
-    let lost_revenue = Estimate::from_sums(lost_total, base.cause_lost_sq.iter().sum(), n);
-    let cause = |stage: &str, touchpoint: Option<String>, k: u64, lost: (f64, f64)| CauseRow {
-        stage: stage.to_string(),
-        touchpoint,
-        churners: k,
-        share_of_churners: Estimate::proportion(k, churners),
-        share_of_customers: Estimate::proportion(k, n),
-        lost_revenue: Estimate::from_sums(lost.0, lost.1, n),
-        share_of_lost_revenue: if lost_total > 0.0 {
-            lost.0 / lost_total
-        } else {
-            0.0
-        },
-    };
+    let lost_revenue = Estimate::from_sums(lost_total, base.lost_sq, n);
+    // A cause's part of each churner (docs/model.md §4): its sum and sum of squares.
+    let cause =
+        |stage: &str, touchpoint: Option<String>, part: (f64, f64), lost: (f64, f64)| CauseRow {
+            stage: stage.to_string(),
+            touchpoint,
+            churners: part.0,
+            share_of_churners: Estimate::share(part.0, part.1, churners),
+            share_of_customers: Estimate::from_sums(part.0, part.1, n),
+            lost_revenue: Estimate::from_sums(lost.0, lost.1, n),
+            share_of_lost_revenue: if lost_total > 0.0 {
+                lost.0 / lost_total
+            } else {
+                0.0
+            },
+        };
+    let stage_part = |c: usize| (base.churn_cause[c], base.churn_cause_sq[c]);
     let stage_lost = |c: usize| (base.cause_lost[c], base.cause_lost_sq[c]);
     let mut cause_by_stage: Vec<CauseRow> = Stage::ALL
         .iter()
         .map(|st| {
             let c = st.index();
-            cause(st.name(), None, base.churn_cause[c], stage_lost(c))
+            cause(st.name(), None, stage_part(c), stage_lost(c))
         })
         .collect();
     cause_by_stage.push(cause(
         "none",
         None,
-        base.churn_cause[NO_CAUSE],
+        stage_part(NO_CAUSE),
         stage_lost(NO_CAUSE),
     ));
     let tp_lost = |i: usize| {
@@ -208,12 +211,16 @@ pub fn diagnose(
             cause(
                 tp.stage.name(),
                 Some(tp.id.clone()),
-                base.tp_churn[i],
+                (
+                    base.tp_churn[i],
+                    base.tp_churn_sq.get(i).copied().unwrap_or(0.0),
+                ),
                 tp_lost(i),
             )
         })
         .collect();
-    cause_by_touchpoint.sort_by_key(|c| std::cmp::Reverse(c.churners));
+    // Most blamed first; ties (such as touchpoints never blamed) keep file order.
+    cause_by_touchpoint.sort_by(|a, b| b.churners.total_cmp(&a.churners));
 
     let removal = |arm: usize, target: String, name: String, stage: &str, q: Option<f64>| {
         let p = |m: Metric| {

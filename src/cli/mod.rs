@@ -513,7 +513,7 @@ fn cmd_bench(args: &BenchArgs) -> Result<u8, CliError> {
         let secs = start.elapsed().as_secs_f64();
         if let Ok(acc) = acc {
             cps = acc.customer_periods();
-            evaluations = crate::results::touchpoint_evaluations(&model, &acc);
+            evaluations = crate::results::touchpoint_evaluations(&acc);
             contact_periods = acc
                 .strategies
                 .iter()

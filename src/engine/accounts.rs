@@ -13,8 +13,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::ArmC;
+use super::attribution;
 use super::rng::{CustomerRng, mix64};
-use super::{CustomerStart, M, NO_HARM, PeriodSums, Scratch, StrategyAcc, attribute, occurrences};
+use super::{CustomerStart, M, PeriodSums, Scratch, StrategyAcc, occurrences};
 use crate::format::TriadLevels;
 use crate::format::accounts::{Health, has_accounts};
 use crate::model::Model;
@@ -201,7 +202,7 @@ pub(super) fn simulate_account(
     period_sums: &mut [PeriodSums],
     scratch: &mut Scratch,
 ) -> [f64; M] {
-    let Scratch { counts, history } = scratch;
+    let Scratch { counts, harms } = scratch;
     let CustomerStart {
         rng: account_rng,
         segment,
@@ -331,30 +332,25 @@ pub(super) fn simulate_account(
     for t0 in 0..horizon {
         let d = st.discount[t0];
         let mut account_cost = 0.0;
-        let mut worst_harm = NO_HARM;
-        let mut worst_k = u32::MAX;
+        let harm_row = harms.row(t0 + 1, st.tps.len());
+        harm_row.fill(0.0);
         for c in contacts.iter_mut() {
             let rng = &mut streams[c.stream];
             let meets = ac.slots.get(c.slot).and_then(|x| x.meets.as_deref());
-            let (cost, inc, harm, k) = contact_period(
+            let (cost, inc) = contact_period(
                 st,
                 meets,
                 rng,
                 &mut c.s,
                 counts,
-                tp_runs,
-                tp_failures,
+                (tp_runs, tp_failures),
+                (&mut *harm_row, c.weight / weight_sum),
                 &mut escalations,
             );
             account_cost += cost;
             incidents += inc;
-            if harm > worst_harm {
-                worst_harm = harm;
-                worst_k = k;
-            }
         }
         aa.contact_periods += contacts.len() as u64;
-        history[t0 + 1] = (worst_harm, worst_k);
         service_cost += account_cost;
         disc_service += account_cost * d;
 
@@ -401,13 +397,7 @@ pub(super) fn simulate_account(
         acc.churned_at[churned_at] += 1;
         let lost =
             (seg.value + seg.value_uplift * loyal_at_churn) * (horizon + 1 - churned_at) as f64;
-        attribute(
-            st,
-            acc,
-            &history[..=churned_at],
-            st.attribution_window,
-            lost,
-        );
+        attribution::attribute(st, acc, harms, churned_at, st.attribution_window, lost);
     }
     [
         revenue,
@@ -422,8 +412,10 @@ pub(super) fn simulate_account(
 }
 
 /// One contact's touchpoints in one period (the plain kernel's inner loop, same draws in the
-/// same order): returns the period's service cost, incidents, and the most harmful failure
-/// (harm, run position).
+/// same order): returns the period's service cost and incidents, and logs the harmful
+/// failures, each harm scaled by the contact's share of the account's weight (its effect on
+/// the mean health, docs/model.md §12). Every occurrence counts as a run, so a touchpoint's
+/// failure rate is per contact occurrence.
 #[allow(clippy::too_many_arguments)]
 fn contact_period(
     st: &ArmC,
@@ -431,18 +423,16 @@ fn contact_period(
     rng: &mut CustomerRng,
     s: &mut [f64; 3],
     counts: &mut [[u32; 2]],
-    tp_runs: &mut [u64],
-    tp_failures: &mut [u64],
+    (tp_runs, tp_failures): (&mut [u64], &mut [u64]),
+    (harm_row, share): (&mut [f64], f64),
     escalations: &mut u32,
-) -> (f64, u32, f64, u32) {
+) -> (f64, u32) {
     let w = st.protection;
     if st.any_after {
         counts.fill([0, 0]);
     }
     let mut period_incidents = 0u32;
     let mut period_cost = 0.0;
-    let mut worst_harm = NO_HARM;
-    let mut worst_k = u32::MAX;
     for (k, tp) in st.tps.iter().enumerate() {
         // A touchpoint the role does not meet draws nothing, so `meets` listing every
         // touchpoint gives the same bits as no `meets`.
@@ -452,12 +442,9 @@ fn contact_period(
         let mut n = match tp.kind {
             super::TriggerKind::Every => 1,
             super::TriggerKind::OnIncident if period_incidents == 0 => continue,
-            _ => {
-                let n = occurrences(tp, rng, counts, period_incidents);
-                tp_runs[tp.file_index] += u64::from(n);
-                n
-            }
+            _ => occurrences(tp, rng, counts, period_incidents),
         };
+        tp_runs[tp.file_index] += u64::from(n);
         while n > 0 {
             n -= 1;
             let ok = rng.hit(tp.quality_thr);
@@ -465,9 +452,8 @@ fn contact_period(
             period_cost += tp.cost;
             let next = tp.effects[usize::from(failed)].apply(*s);
             let harm = w[0] * (s[0] - next[0]) + w[1] * (s[1] - next[1]) + w[2] * (s[2] - next[2]);
-            if failed && harm > worst_harm {
-                worst_harm = harm;
-                worst_k = k as u32;
+            if failed && let Some(slot) = harm_row.get_mut(k) {
+                *slot += (harm * share).max(0.0);
             }
             *s = next;
             tp_failures[tp.file_index] += u64::from(failed);
@@ -485,5 +471,5 @@ fn contact_period(
             }
         }
     }
-    (period_cost, period_incidents, worst_harm, worst_k)
+    (period_cost, period_incidents)
 }

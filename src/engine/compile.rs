@@ -14,9 +14,9 @@ pub(crate) enum TriggerKind {
     After,
 }
 
-/// Added to the harm of a success's effects (or a recovery's) where the kernel looks for the
-/// period's worst failure: the candidate sinks to −1e300, which never beats the kernel's
-/// "no failure yet"; |harm| is bounded by the validated protection weights, far below 1e300.
+/// Added to the harm of a success's effects (or a recovery's) where the kernel logs harmful
+/// failures: the candidate sinks to −1e300, never positive, so it is never logged; |harm| is
+/// bounded by the validated protection weights, far below 1e300.
 pub(crate) const SUCCESS_SINK: f64 = -1e300;
 /// The same for a failure's effects: harm + (−0) = harm exactly.
 pub(crate) const FAILURE_SINK: f64 = -0.0;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod advocacy;
+pub mod attribution;
 pub mod beta;
 pub mod compile;
 pub mod hazard;
@@ -117,14 +118,18 @@ pub struct StrategyAcc {
     pub revenue_sum: Vec<f64>,
     pub metric_sum: [f64; M],
     pub metric_sq: [f64; M],
-    /// Churners by root-cause stage (Purchase, Exception, Relationship, none).
-    pub churn_cause: [u64; CAUSES],
-    /// Per touchpoint (file order): occurrences, failures, churners attributed. Occurrences are
-    /// counted only for touchpoints not triggered every period (those run once per
-    /// customer-period, see `customer_periods`), which keeps a store out of the hot loop.
+    /// Churners by root-cause stage (Purchase, Exception, Relationship, none): each churner
+    /// split over its causes (docs/model.md §4), and the squares of each churner's parts.
+    pub churn_cause: [f64; CAUSES],
+    #[serde(default)]
+    pub churn_cause_sq: [f64; CAUSES],
+    /// Per touchpoint (file order): occurrences, failures, churners attributed. An account's
+    /// touchpoint occurs once for each contact who meets it.
     pub tp_runs: Vec<u64>,
     pub tp_failures: Vec<u64>,
-    pub tp_churn: Vec<u64>,
+    pub tp_churn: Vec<f64>,
+    #[serde(default)]
+    pub tp_churn_sq: Vec<f64>,
     pub customer_periods: u64,
     /// Per touchpoint: failures recovered in the same period (organisation; see `crate::org`).
     #[serde(default)]
@@ -140,6 +145,10 @@ pub struct StrategyAcc {
     pub tp_lost: Vec<f64>,
     #[serde(default)]
     pub tp_lost_sq: Vec<f64>,
+    /// Σ lost² over churners: the standard error of the total lost (its parts' squares do not
+    /// add up to it once a churn is split).
+    #[serde(default)]
+    pub lost_sq: f64,
     /// Escalations (crate::engine::advocacy); None for arms without an advocacy programme.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advocacy: Option<crate::engine::advocacy::AdvAcc>,
@@ -156,16 +165,19 @@ impl StrategyAcc {
             revenue_sum: vec![0.0; horizon + 1],
             metric_sum: [0.0; M],
             metric_sq: [0.0; M],
-            churn_cause: [0; CAUSES],
+            churn_cause: [0.0; CAUSES],
+            churn_cause_sq: [0.0; CAUSES],
             tp_runs: vec![0; n_tp],
             tp_failures: vec![0; n_tp],
-            tp_churn: vec![0; n_tp],
+            tp_churn: vec![0.0; n_tp],
+            tp_churn_sq: vec![0.0; n_tp],
             customer_periods: 0,
             tp_recovered: vec![0; n_tp],
             cause_lost: [0.0; CAUSES],
             cause_lost_sq: [0.0; CAUSES],
             tp_lost: vec![0.0; n_tp],
             tp_lost_sq: vec![0.0; n_tp],
+            lost_sq: 0.0,
             advocacy: None,
             accounts: None,
         }
@@ -181,15 +193,18 @@ impl StrategyAcc {
         add_f64(&mut self.revenue_sum, &o.revenue_sum);
         add_f64(&mut self.metric_sum, &o.metric_sum);
         add_f64(&mut self.metric_sq, &o.metric_sq);
-        add_u64(&mut self.churn_cause, &o.churn_cause);
+        add_f64(&mut self.churn_cause, &o.churn_cause);
+        add_f64(&mut self.churn_cause_sq, &o.churn_cause_sq);
         add_u64(&mut self.tp_runs, &o.tp_runs);
         add_u64(&mut self.tp_failures, &o.tp_failures);
-        add_u64(&mut self.tp_churn, &o.tp_churn);
+        add_f64(&mut self.tp_churn, &o.tp_churn);
+        add_f64(&mut self.tp_churn_sq, &o.tp_churn_sq);
         add_u64(&mut self.tp_recovered, &o.tp_recovered);
         add_f64(&mut self.cause_lost, &o.cause_lost);
         add_f64(&mut self.cause_lost_sq, &o.cause_lost_sq);
         add_f64(&mut self.tp_lost, &o.tp_lost);
         add_f64(&mut self.tp_lost_sq, &o.tp_lost_sq);
+        self.lost_sq += o.lost_sq;
         match (&mut self.advocacy, &o.advocacy) {
             (Some(a), Some(b)) => a.merge(b),
             (None, Some(b)) => self.advocacy = Some(b.clone()),
@@ -535,7 +550,7 @@ impl Engine {
         let max_tp = c.arms.iter().map(|a| a.tps.len()).max().unwrap_or(0);
         let mut scratch = Scratch {
             counts: vec![[0u32; 2]; max_tp],
-            history: vec![(0.0f64, u32::MAX); c.horizon + 1],
+            harms: attribution::HarmGrid::new(c.horizon, max_tp),
         };
         let mut values = vec![[0.0f64; M]; n_s];
         // Failures per arm and run position, added to `tp_failures` at the end of the unit.
@@ -638,8 +653,8 @@ impl Engine {
 struct Scratch {
     /// Per run position: (successes, failures) this period, for follow-on triggers.
     counts: Vec<[u32; 2]>,
-    /// Per period: the worst failure's harm and run position (see `attribute`).
-    history: Vec<(f64, u32)>,
+    /// The customer's failure harms by period and run position (see `attribution`).
+    harms: attribution::HarmGrid,
 }
 
 /// A customer's draws before the journey: the stream, the segment and θ.
@@ -676,12 +691,9 @@ impl CustomerStart {
     }
 }
 
-/// The harm of "no failure yet" in a period: below any real failure's harm.
-const NO_HARM: f64 = -1e300;
-
 /// Simulates one customer under one strategy; returns the per-customer metrics.
 ///
-/// Hot loop: no allocation, no hashing; `counts` and `history` are per-worker scratch. Periods
+/// Hot loop: no allocation, no hashing; `counts` and `harms` are per-worker scratch. Periods
 /// are walked with zipped iterators so the per-period arrays need no bounds checks. Kept out of
 /// line so its loop gets the registers to itself.
 #[inline(never)]
@@ -694,7 +706,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     scratch: &mut Scratch,
     fails: &mut [u64],
 ) -> [f64; M] {
-    let Scratch { counts, history } = scratch;
+    let Scratch { counts, harms } = scratch;
     let CustomerStart {
         mut rng,
         segment,
@@ -735,12 +747,9 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     let mut escalations = 0u32;
     let mut churned_at = 0usize;
 
-    let periods = st
-        .discount
-        .iter()
-        .zip(&mut period_sums[1..])
-        .zip(&mut history[1..]);
-    for (t0, ((&d, sums_t), hist_t)) in periods.enumerate() {
+    let periods = st.discount.iter().zip(&mut period_sums[1..]);
+    for (t0, (&d, sums_t)) in periods.enumerate() {
+        let harm_row = harms.row(t0 + 1, n_tps);
         if ANY_AFTER {
             counts.fill([0, 0]);
         }
@@ -752,15 +761,11 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         if ADV && let (Some(e), Some(a), Some(aa)) = (esc.as_mut(), adv, advocacy.as_mut()) {
             service_on = e.start_period(a, aa);
         }
-        // The most harmful failure of this period: harm and touchpoint position in run order.
-        // Bookkeeping below is branch-free: outcomes are coin flips the CPU cannot predict.
-        let mut worst_harm = NO_HARM;
-        let mut worst_k = u32::MAX;
         // One occurrence (number `j` in the period) of the touchpoint at run position `k`.
         // Written once and expanded twice, so that touchpoints run every period (most of them)
         // get a straight-line body and only the others a loop.
         macro_rules! occurrence {
-            ($k:expr, $tp:expr, $fail_count:expr, $j:expr, $escalates:expr, $apply:expr, $opens:expr) => {{
+            ($k:expr, $tp:expr, $fail_count:expr, $harm_slot:expr, $many:expr, $j:expr, $escalates:expr, $apply:expr, $opens:expr) => {{
                 let (k, tp, j): (usize, &Tp, u32) = ($k, $tp, $j);
                 let mut quality_thr = if ORG && !st.org_quality.is_empty() {
                     st.org_quality[t0 * n_tps + k]
@@ -795,14 +800,15 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 let (next, harm) = $apply(aff, s, w);
                 // Only failures are candidates: the effects applied carry their outcome's
                 // sink (a recovered failure's effects a success's), so no `if` on the outcome.
+                // One occurrence a period overwrites the slot (attribution reads only positive
+                // harms); several add their positive parts.
                 let candidate = harm + aff.sink;
-                let worse = candidate > worst_harm;
-                // An integer select marked unpredictable stays a cmov.
-                worst_k = std::hint::select_unpredictable(worse, k as u32, worst_k);
-                // `max` without its NaN fix-up (one maxsd): worst_harm is never NaN, and a NaN
-                // candidate keeps it either way. Ties differ only in the sign of a zero, which
-                // the comparisons that read the harm do not see.
-                worst_harm = if worse { candidate } else { worst_harm };
+                let slot: &mut f64 = $harm_slot;
+                if $many {
+                    *slot += candidate.max(0.0);
+                } else {
+                    *slot = candidate;
+                }
                 s = next;
                 *$fail_count += u64::from(!ok);
                 if ADV && failed {
@@ -831,7 +837,8 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         }
         // `fails` (run order, as long as `tps`) counts failures for the caller, which adds
         // them to `tp_failures` once per unit: zipped, it needs no index or bounds check.
-        for (k, (tp, fail_count)) in st.tps.iter().zip(fails.iter_mut()).enumerate() {
+        let per_tp = st.tps.iter().zip(fails.iter_mut()).zip(harm_row.iter_mut());
+        for (k, ((tp, fail_count), harm_slot)) in per_tp.enumerate() {
             // No `continue` here: a second loop latch would let LLVM split off an inner loop
             // of plain touchpoints, where its cmov converter turns the coin-flip selects into
             // branches.
@@ -841,7 +848,9 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             // state, `$opens` says whether its failure opens an incident.
             macro_rules! straight {
                 ($apply:expr, $opens:expr) => {
-                    occurrence!(k, tp, fail_count, 0, false, $apply, $opens)
+                    occurrence!(
+                        k, tp, fail_count, harm_slot, false, 0, false, $apply, $opens
+                    )
                 };
             }
             match tp.op {
@@ -860,6 +869,8 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                         k,
                         tp,
                         fail_count,
+                        harm_slot,
+                        false,
                         0,
                         true,
                         Lin::apply_harm,
@@ -867,15 +878,18 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                     )
                 }
                 // Incidents are rare: skip the bookkeeping when there are none.
-                Op::OnIncident if period_incidents == 0 => {}
+                Op::OnIncident if period_incidents == 0 => *harm_slot = 0.0,
                 Op::OnIncident | Op::Counted => {
                     let n = occurrences(tp, &mut rng, counts, period_incidents);
                     tp_runs[tp.file_index] += u64::from(n);
+                    *harm_slot = 0.0;
                     for j in 0..n {
                         occurrence!(
                             k,
                             tp,
                             fail_count,
+                            &mut *harm_slot,
+                            true,
                             j,
                             true,
                             Lin::apply_harm,
@@ -901,7 +915,6 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             );
         }
         incidents += period_incidents;
-        *hist_t = (worst_harm, worst_k);
         service_cost += period_cost;
         disc_service += period_cost * d;
 
@@ -937,18 +950,19 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     }
     let lifetime = if churned_at > 0 { churned_at } else { horizon };
     acc.customer_periods += lifetime as u64;
+    // Touchpoints run every period ran once in each period lived; counting them here, once
+    // per customer, keeps a store out of the hot loop.
+    for tp in &st.tps {
+        if tp.kind == TriggerKind::Every {
+            acc.tp_runs[tp.file_index] += lifetime as u64;
+        }
+    }
     if churned_at > 0 {
         acc.churned_at[churned_at] += 1;
         // Revenue at risk: the rate the churner was earning, over the periods left (the churn
         // period included, as it earns nothing).
         let lost = (seg.value + seg.value_uplift * s[2]) * (horizon + 1 - churned_at) as f64;
-        attribute(
-            st,
-            acc,
-            &history[..=churned_at],
-            st.attribution_window,
-            lost,
-        );
+        attribution::attribute(st, acc, harms, churned_at, st.attribution_window, lost);
     }
     let disc_programme = st.budget * st.cum_discount[lifetime];
     let clv = disc_revenue - disc_service;
@@ -977,35 +991,6 @@ fn occurrences(tp: &Tp, rng: &mut CustomerRng, counts: &[[u32; 2]], incidents: u
             let m = if tp.outcome_mask & 1 != 0 { src[0] } else { 0 }
                 + if tp.outcome_mask & 2 != 0 { src[1] } else { 0 };
             (0..m).filter(|_| rng.hit(tp.trigger_thr)).count() as u32
-        }
-    }
-}
-
-/// Root cause of a churn: the most harmful failure within the attribution window ending at the
-/// churn period (ties: the most recent); no failure in the window means baseline churn.
-fn attribute(st: &ArmC, acc: &mut StrategyAcc, history: &[(f64, u32)], window: u32, lost: f64) {
-    let churned_at = history.len() - 1;
-    let from = churned_at.saturating_sub(window as usize - 1).max(1);
-    let mut cause: Option<(f64, u32)> = None;
-    for &(harm, k) in history[from..].iter().rev() {
-        if k != u32::MAX && cause.is_none_or(|(h, _)| harm > h) {
-            cause = Some((harm, k));
-        }
-    }
-    match cause {
-        Some((_, k)) => {
-            let tp = &st.tps[k as usize];
-            acc.churn_cause[tp.stage as usize] += 1;
-            acc.tp_churn[tp.file_index] += 1;
-            acc.cause_lost[tp.stage as usize] += lost;
-            acc.cause_lost_sq[tp.stage as usize] += lost * lost;
-            acc.tp_lost[tp.file_index] += lost;
-            acc.tp_lost_sq[tp.file_index] += lost * lost;
-        }
-        None => {
-            acc.churn_cause[NO_CAUSE] += 1;
-            acc.cause_lost[NO_CAUSE] += lost;
-            acc.cause_lost_sq[NO_CAUSE] += lost * lost;
         }
     }
 }

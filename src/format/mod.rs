@@ -41,7 +41,8 @@ pub struct Scenario {
     /// Periods per row of the retention table; defaults to one year of periods.
     #[serde(default)]
     pub report_every: Option<u32>,
-    /// A churned customer's root cause is the most harmful failure within this many periods.
+    /// A churn is shared among the touchpoint failures within this many periods, by the part of
+    /// the churn chance each added (docs/model.md §4).
     #[serde(default = "default_attribution_window")]
     pub attribution_window: u32,
     pub segments: Vec<Segment>,

@@ -111,8 +111,8 @@ pub fn table(d: &Diagnosis) -> String {
     if d.most_blamed_stage != d.weakest_stage {
         let _ = writeln!(
             out,
-            "(By recorded root cause, {} is blamed for the most churners: failures there are \
-             frequent, but fixing {} moves retention more.)",
+            "(By recorded root cause, {} carries the most churn: its failures precede many \
+             departures, but fixing {} moves retention more.)",
             d.most_blamed_stage, d.weakest_stage
         );
     }
@@ -154,7 +154,7 @@ pub fn table(d: &Diagnosis) -> String {
     }
     let _ = writeln!(
         out,
-        "\nRoot cause: churners whose most harmful recent failure was here [95%]"
+        "\nRoot cause: each churn shared among the recent failures by the churn chance each added [95%]"
     );
     let _ = writeln!(
         out,

@@ -112,13 +112,13 @@ impl Curves {
             alive -= sa.churned_at[t].min(alive);
             survival.push(alive as f64 / nf);
         }
-        let churners: u64 = sa.churn_cause.iter().sum();
+        let churners: u64 = sa.churned_at.iter().sum();
         let warn_share = match warners {
             Warners::AllChurners => 1.0,
             Warners::FailureChurners if churners == 0 => 0.0,
             Warners::FailureChurners => {
                 let none = sa.churn_cause[sa.churn_cause.len() - 1];
-                (churners - none) as f64 / churners as f64
+                (churners as f64 - none) / churners as f64
             }
         };
         let lifetime = sa.metric_sum[M_LIFETIME];

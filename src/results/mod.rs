@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{
     Acc, Arm, M, M_CLV, M_COST, M_ESCALATIONS, M_INCIDENTS, M_LIFETIME, M_NPV, M_REVENUE, RunSpec,
 };
-use crate::format::Trigger;
 use crate::model::Model;
 
 /// Two-sided 95 % normal quantile.
@@ -67,6 +66,23 @@ impl Estimate {
         let p = k as f64 / n as f64;
         let se = (p * (1.0 - p) / n as f64).sqrt();
         let mut e = Estimate::with_se(p, se);
+        e.lo = e.lo.max(0.0);
+        e.hi = e.hi.min(1.0);
+        e
+    }
+
+    /// A share of `count` units split over causes: Σ a / count, where each unit gives a part
+    /// a_i ∈ [0, 1] (sum `sum`, sum of squares `sum_sq`). Its standard error is the ratio's
+    /// linearisation, √(Σ (a_i − R)²) / count, which is the binomial one when every part is 0
+    /// or 1. The interval is clamped to 0..1.
+    pub fn share(sum: f64, sum_sq: f64, count: u64) -> Estimate {
+        if count == 0 {
+            return Estimate::with_se(0.0, 0.0);
+        }
+        let c = count as f64;
+        let r = sum / c;
+        let ss = (sum_sq - 2.0 * r * sum + r * r * c).max(0.0);
+        let mut e = Estimate::with_se(r, ss.sqrt() / c);
         e.lo = e.lo.max(0.0);
         e.hi = e.hi.min(1.0);
         e
@@ -174,27 +190,13 @@ impl StrategyResult {
     }
 }
 
-/// Touchpoint evaluations of a run: every touchpoint occurrence the kernel decided (an
-/// every-period touchpoint once per customer-period), summed over strategies. `cxsim bench`
-/// reports throughput in these units too, so journeys of different sizes compare.
-pub fn touchpoint_evaluations(model: &Model, acc: &Acc) -> u64 {
+/// Touchpoint evaluations of a run: every touchpoint occurrence the kernel decided, summed
+/// over strategies. `cxsim bench` reports throughput in these units too, so journeys of
+/// different sizes compare.
+pub fn touchpoint_evaluations(acc: &Acc) -> u64 {
     acc.strategies
         .iter()
-        .map(|sa| {
-            model
-                .scenario
-                .touchpoints
-                .iter()
-                .enumerate()
-                .map(|(i, tp)| {
-                    if tp.trigger == Trigger::EveryPeriod {
-                        sa.customer_periods
-                    } else {
-                        sa.tp_runs.get(i).copied().unwrap_or(0)
-                    }
-                })
-                .sum::<u64>()
-        })
+        .map(|sa| sa.tp_runs.iter().sum::<u64>())
         .sum()
 }
 
@@ -271,12 +273,12 @@ impl RunResults {
                     });
                 }
                 let est = |m: usize| Estimate::from_sums(sa.metric_sum[m], sa.metric_sq[m], n);
-                let churners: u64 = sa.churn_cause.iter().sum();
-                let share = |k: u64| {
+                let churners: u64 = sa.churned_at.iter().sum();
+                let share = |k: f64| {
                     if churners == 0 {
                         0.0
                     } else {
-                        k as f64 / churners as f64
+                        k / churners as f64
                     }
                 };
                 let touchpoints = s
@@ -284,11 +286,7 @@ impl RunResults {
                     .iter()
                     .enumerate()
                     .map(|(i, tp)| {
-                        let runs = if tp.trigger == Trigger::EveryPeriod {
-                            sa.customer_periods
-                        } else {
-                            sa.tp_runs[i]
-                        };
+                        let runs = sa.tp_runs[i];
                         TouchpointResult {
                             id: tp.id.clone(),
                             name: tp.name.clone(),

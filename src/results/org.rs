@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::org::schedule;
-use crate::format::Trigger;
 use crate::format::org::{has_features, team_of};
 use crate::model::Model;
 
@@ -78,11 +77,7 @@ pub fn strategy_result(
         .iter()
         .enumerate()
         .map(|(i, tp)| {
-            let runs = if tp.trigger == Trigger::EveryPeriod {
-                sa.customer_periods
-            } else {
-                sa.tp_runs[i]
-            };
+            let runs = sa.tp_runs[i];
             let r = tp.feedback.map_or(0.0, |f| f.response_rate);
             let team = team_of(s, i);
             TouchpointOrgResult {

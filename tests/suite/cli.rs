@@ -593,7 +593,7 @@ fn bench_counts_touchpoint_evaluations_as_the_results_do() {
             .flat_map(|s| s.touchpoints.iter())
             .map(|t| t.runs_per_customer * r.customers as f64)
             .sum();
-        let counted = cxsim::results::touchpoint_evaluations(&model, acc);
+        let counted = cxsim::results::touchpoint_evaluations(acc);
         assert_eq!(counted as f64, from_results.round(), "{name}");
         let out = common::cli::cxsim()
             .args([

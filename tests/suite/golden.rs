@@ -308,3 +308,51 @@ fn acquisition_shards_merge_exactly_with_batch_intervals() {
         "the merged shards differ from the unsharded run"
     );
 }
+
+/// Every rate is bounded by its definition, in every shipped scenario (issue 20: account
+/// journeys once reported failure rates above 1, counting runs per account and failures per
+/// contact): failure rates and churn shares lie in 0..1, a strategy's root-cause shares add
+/// up to one when anyone churned, and retention lies in 0..1 and never rises.
+#[test]
+fn every_rate_is_bounded_by_its_definition_in_every_shipped_scenario() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in scenarios() {
+        let path = root.join(format!("scenarios/{name}.ron"));
+        let m = cxsim::model::load::load_file(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let spec = cxsim::engine::RunSpec::all_strategies(&m, 4_000, 3);
+        let r = cxsim::run::simulate(&m, &spec);
+        let unit = |what: &str, x: f64| {
+            assert!((0.0..=1.0).contains(&x), "{name}: {what} = {x}");
+        };
+        for s in &r.strategies {
+            for tp in &s.touchpoints {
+                unit(
+                    &format!("{}: {} failure rate", s.name, tp.id),
+                    tp.failure_rate,
+                );
+                unit(
+                    &format!("{}: {} churn share", s.name, tp.id),
+                    tp.churn_share,
+                );
+            }
+            let c = s.churn_by_stage;
+            for x in [c.purchase, c.exception, c.relationship, c.none] {
+                unit(&format!("{}: root-cause share", s.name), x);
+            }
+            if c.churners > 0 {
+                let total = c.purchase + c.exception + c.relationship + c.none;
+                assert!(
+                    (total - 1.0).abs() < 1e-9,
+                    "{name}: {}: shares sum to {total}",
+                    s.name
+                );
+            }
+            let mut last = 1.0;
+            for p in &s.retention {
+                unit("retention", p.mean);
+                assert!(p.mean <= last, "{name}: retention rises at {}", p.period);
+                last = p.mean;
+            }
+        }
+    }
+}

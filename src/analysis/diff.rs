@@ -73,6 +73,14 @@ fn trigger_words(t: &Trigger) -> String {
     }
 }
 
+fn segments_words(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "every segment".into()
+    } else {
+        ids.join(", ")
+    }
+}
+
 fn shift_words(s: Shift) -> String {
     match s {
         Shift::Keep => "no change".into(),
@@ -156,6 +164,12 @@ fn touchpoint_changes(a: &Touchpoint, b: &Touchpoint, currency: &str) -> Vec<Str
         "happens",
         trigger_words(&a.trigger),
         trigger_words(&b.trigger),
+    );
+    f.cmp("window", a.when.describe(), b.when.describe());
+    f.cmp(
+        "segments",
+        segments_words(&a.segments),
+        segments_words(&b.segments),
     );
     f.cmp("quality", pct(a.quality), pct(b.quality));
     f.cmp("cost", money(a.cost, currency), money(b.cost, currency));

@@ -339,6 +339,7 @@ pub(super) fn simulate_account(
             let meets = ac.slots.get(c.slot).and_then(|x| x.meets.as_deref());
             let (cost, inc) = contact_period(
                 st,
+                (segment, t0 as u32 + 1),
                 meets,
                 rng,
                 &mut c.s,
@@ -419,6 +420,7 @@ pub(super) fn simulate_account(
 #[allow(clippy::too_many_arguments)]
 fn contact_period(
     st: &ArmC,
+    (segment, period): (usize, u32),
     meets: Option<&[bool]>,
     rng: &mut CustomerRng,
     s: &mut [f64; 3],
@@ -437,6 +439,10 @@ fn contact_period(
         // A touchpoint the role does not meet draws nothing, so `meets` listing every
         // touchpoint gives the same bits as no `meets`.
         if meets.is_some_and(|m| !m.get(tp.file_index).copied().unwrap_or(true)) {
+            continue;
+        }
+        // Likewise a touchpoint outside its lifecycle window or segments.
+        if tp.op == super::Op::Gated && !st.gates[k].open(segment, period) {
             continue;
         }
         let mut n = match tp.kind {

@@ -97,16 +97,21 @@ pub(crate) enum Op {
     OnIncident,
     /// A chance or follow-on trigger: the occurrence count is drawn.
     Counted,
+    /// Any trigger restricted to a lifecycle window or to some segments: the gate (see
+    /// [`Gate`]) is checked first, then the occurrences are counted as for [`Op::Counted`].
+    Gated,
 }
 
 impl Op {
     pub fn of(
         kind: TriggerKind,
+        gated: bool,
         no_escalations: bool,
         opens_incident: bool,
         effects: &[Lin; 2],
     ) -> Op {
         match kind {
+            _ if gated => Op::Gated,
             TriggerKind::Every if no_escalations => {
                 // The one state both outcomes may change, if there is one.
                 let touched = |d: usize| {
@@ -153,6 +158,22 @@ pub(crate) struct Tp {
     pub stage: u8,
     /// Index of the touchpoint in the scenario file (for per-touchpoint results).
     pub file_index: usize,
+}
+
+/// Where a touchpoint may happen: its lifecycle window (first period, step, last period; see
+/// `When::window`) and, per segment of the arm, whether it happens for that segment.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Gate {
+    pub window: (u32, u32, u32),
+    /// Empty: every segment.
+    pub segments: Vec<bool>,
+}
+
+impl Gate {
+    pub fn open(&self, segment: usize, period: u32) -> bool {
+        self.segments.get(segment).copied().unwrap_or(true)
+            && crate::format::window_contains(self.window, period)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -378,6 +399,7 @@ impl ArmC {
                     esc_end: escalations.len(),
                     op: Op::of(
                         kind,
+                        gated(tp),
                         esc_start == escalations.len(),
                         opens_incident,
                         &effects,
@@ -388,6 +410,24 @@ impl ArmC {
             })
             .collect();
         let any_after = tps.iter().any(|t| t.kind == TriggerKind::After);
+        let gates = model
+            .run_order
+            .iter()
+            .map(|&i| {
+                let tp = &s.touchpoints[i];
+                Gate {
+                    window: tp.when.window(),
+                    segments: if tp.segments.is_empty() {
+                        Vec::new()
+                    } else {
+                        s.segments
+                            .iter()
+                            .map(|g| tp.segments.contains(&g.id))
+                            .collect()
+                    },
+                }
+            })
+            .collect();
         let (org_quality, org_recovery) = match &sched {
             Some(sc) => {
                 let quality = if sc.dynamic() {
@@ -426,8 +466,15 @@ impl ArmC {
             }
             None => (Vec::new(), Vec::new()),
         };
+        let every_period = tps
+            .iter()
+            .filter(|t| t.kind == TriggerKind::Every && t.op != Op::Gated)
+            .map(|t| t.file_index)
+            .collect();
         ArmC {
+            every_period,
             tps,
+            gates,
             escalations,
             budget: crate::format::org::programme_spend(s, si),
             any_after,
@@ -449,6 +496,11 @@ impl ArmC {
     }
 }
 
+/// Whether a touchpoint is restricted to a lifecycle window or to some segments.
+fn gated(tp: &crate::format::Touchpoint) -> bool {
+    !tp.when.is_always() || !tp.segments.is_empty()
+}
+
 /// Number of stages plus one "no root cause" bucket.
 pub const CAUSES: usize = 4;
 pub const NO_CAUSE: usize = 3;
@@ -460,6 +512,24 @@ pub fn stage_of(index: u8) -> Stage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gate_opens_for_its_segments_in_its_window_only() {
+        let g = Gate {
+            window: (2, 3, 8),
+            segments: vec![false, true],
+        };
+        let open: Vec<u32> = (0..12).filter(|&t| g.open(1, t)).collect();
+        assert_eq!(open, vec![2, 5, 8]);
+        assert!((0..12).all(|t| !g.open(0, t)));
+        // A segment beyond the list (never made by compile) is not refused.
+        assert!(g.open(7, 5));
+        let all = Gate {
+            window: crate::format::When::Always.window(),
+            segments: Vec::new(),
+        };
+        assert!((1..5000).all(|t| all.open(0, t)));
+    }
 
     const KEEP: (f64, f64) = (0.0, 1.0);
 
@@ -477,21 +547,36 @@ mod tests {
         let two = [lin([up, KEEP, KEEP]), lin([KEEP, KEEP, down])];
         let none = [lin([KEEP; 3]), lin([KEEP; 3])];
         let every = TriggerKind::Every;
-        assert_eq!(Op::of(every, true, false, &sat), Op::PlainSatisfied);
-        assert_eq!(Op::of(every, true, false, &none), Op::PlainSatisfied);
-        assert_eq!(Op::of(every, true, false, &loy), Op::PlainLoyal);
-        assert_eq!(Op::of(every, true, false, &ple), Op::Plain);
-        assert_eq!(Op::of(every, true, false, &two), Op::Plain);
-        assert_eq!(Op::of(every, true, true, &sat), Op::OpenerSatisfied);
-        assert_eq!(Op::of(every, true, true, &loy), Op::OpenerLoyal);
-        assert_eq!(Op::of(every, true, true, &two), Op::Opener);
-        assert_eq!(Op::of(every, false, true, &sat), Op::Every);
+        assert_eq!(Op::of(every, false, true, false, &sat), Op::PlainSatisfied);
+        assert_eq!(Op::of(every, false, true, false, &none), Op::PlainSatisfied);
+        assert_eq!(Op::of(every, false, true, false, &loy), Op::PlainLoyal);
+        assert_eq!(Op::of(every, false, true, false, &ple), Op::Plain);
+        assert_eq!(Op::of(every, false, true, false, &two), Op::Plain);
+        assert_eq!(Op::of(every, false, true, true, &sat), Op::OpenerSatisfied);
+        assert_eq!(Op::of(every, false, true, true, &loy), Op::OpenerLoyal);
+        assert_eq!(Op::of(every, false, true, true, &two), Op::Opener);
+        assert_eq!(Op::of(every, false, false, true, &sat), Op::Every);
         assert_eq!(
-            Op::of(TriggerKind::OnIncident, true, false, &sat),
+            Op::of(TriggerKind::OnIncident, false, true, false, &sat),
             Op::OnIncident
         );
-        assert_eq!(Op::of(TriggerKind::Chance, true, false, &sat), Op::Counted);
-        assert_eq!(Op::of(TriggerKind::After, false, true, &sat), Op::Counted);
+        assert_eq!(
+            Op::of(TriggerKind::Chance, false, true, false, &sat),
+            Op::Counted
+        );
+        assert_eq!(
+            Op::of(TriggerKind::After, false, false, true, &sat),
+            Op::Counted
+        );
+        // A gate takes precedence over every other path.
+        for kind in [
+            every,
+            TriggerKind::Chance,
+            TriggerKind::OnIncident,
+            TriggerKind::After,
+        ] {
+            assert_eq!(Op::of(kind, true, true, false, &sat), Op::Gated);
+        }
     }
 
     /// The one-state path gives the general path's state and harm, bit for bit (up to the sign

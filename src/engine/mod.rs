@@ -31,6 +31,11 @@ pub(crate) type Affine = [(f64, f64); 3];
 #[derive(Debug, Clone)]
 pub(crate) struct ArmC {
     pub tps: Vec<Tp>,
+    /// Per run position: where the touchpoint may happen (read only for [`Op::Gated`]).
+    pub gates: Vec<compile::Gate>,
+    /// File indices of the touchpoints run in every period of a customer's life, ungated:
+    /// their runs are the customer's lifetime, added once per customer.
+    pub every_period: Vec<usize>,
     /// (32-bit threshold of the probability, cost) of each escalation follow-on.
     pub escalations: Vec<(u64, f64)>,
     /// Programme spend per active customer-period.
@@ -897,6 +902,30 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                         );
                     }
                 }
+                // Its own arm, so the other paths never test a gate. A closed gate draws
+                // nothing: restricting a touchpoint leaves every other draw where it was.
+                Op::Gated => {
+                    let n = if st.gates[k].open(segment, t0 as u32 + 1) {
+                        occurrences(tp, &mut rng, counts, period_incidents)
+                    } else {
+                        0
+                    };
+                    tp_runs[tp.file_index] += u64::from(n);
+                    *harm_slot = 0.0;
+                    for j in 0..n {
+                        occurrence!(
+                            k,
+                            tp,
+                            fail_count,
+                            &mut *harm_slot,
+                            true,
+                            j,
+                            true,
+                            Lin::apply_harm,
+                            tp.opens_incident
+                        );
+                    }
+                }
             }
         }
         let mut in_plan = false;
@@ -952,10 +981,8 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     acc.customer_periods += lifetime as u64;
     // Touchpoints run every period ran once in each period lived; counting them here, once
     // per customer, keeps a store out of the hot loop.
-    for tp in &st.tps {
-        if tp.kind == TriggerKind::Every {
-            acc.tp_runs[tp.file_index] += lifetime as u64;
-        }
+    for &i in &st.every_period {
+        acc.tp_runs[i] += lifetime as u64;
     }
     if churned_at > 0 {
         acc.churned_at[churned_at] += 1;

@@ -106,10 +106,12 @@ pub fn workload(contacts_per_customer: f64, staffing: &Staffing) -> f64 {
     contacts_per_customer * 1000.0 / staffing.agents_per_1000
 }
 
-/// Expected occurrences of every touchpoint (file order) per active customer in one period,
-/// given each touchpoint's success probability `q` and recovery probability `rec`. Exact under
-/// the model: expectations of counts add up along the trigger graph in run order.
-pub fn expected_occurrences(model: &Model, q: &[f64], rec: &[f64]) -> Vec<f64> {
+/// Expected occurrences of every touchpoint (file order) per active customer in `period`
+/// (1-based), given each touchpoint's success probability `q` and recovery probability `rec`.
+/// Exact under the model for a single segment: expectations of counts add up along the trigger
+/// graph in run order. A touchpoint restricted to some segments counts with their initial
+/// share of customers (the mix drifts as segments churn at different rates; docs/model.md §10).
+pub fn expected_occurrences(model: &Model, q: &[f64], rec: &[f64], period: u32) -> Vec<f64> {
     let s = &model.scenario;
     let n = s.touchpoints.len();
     let mut occ = vec![0.0; n];
@@ -135,6 +137,18 @@ pub fn expected_occurrences(model: &Model, q: &[f64], rec: &[f64]) -> Vec<f64> {
                 probability * occ[j] * share
             }
         };
+        let reach = if !t.when.contains(period) {
+            0.0
+        } else if t.segments.is_empty() {
+            1.0
+        } else {
+            s.segments
+                .iter()
+                .filter(|g| t.segments.contains(&g.id))
+                .map(|g| g.share)
+                .sum()
+        };
+        let m = m * reach;
         occ[i] = m;
         if t.on_failure.contains(&FollowOn::OpenIncident) {
             incidents += m * (1.0 - q[i]) * (1.0 - rec[i]);
@@ -249,7 +263,7 @@ pub fn schedule(model: &Model, si: usize) -> Schedule {
     let mut quality: Vec<Vec<f64>> = vec![Vec::with_capacity(horizon); n];
     let mut engagement: Vec<Vec<f64>> = vec![Vec::with_capacity(horizon); teams.len()];
     let mut q_t = vec![0.0; n];
-    for _t in 0..horizon {
+    for t0 in 0..horizon {
         for (k, tm) in engagement.iter_mut().enumerate() {
             tm.push(e[k]);
         }
@@ -271,7 +285,7 @@ pub fn schedule(model: &Model, si: usize) -> Schedule {
             }
         }
         if teams.iter().any(|tm| tm.drift > 0.0) {
-            let occ = expected_occurrences(model, &q_t, &recovery);
+            let occ = expected_occurrences(model, &q_t, &recovery, t0 as u32 + 1);
             for (k, tm) in teams.iter().enumerate() {
                 let (overload, strain) = match tm.staffing {
                     Some(sf) => {

@@ -207,6 +207,103 @@ pub struct Touchpoint {
     /// Design variants a strategy can select.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<crate::format::org::Variant>,
+    /// The periods of a customer's life in which the trigger can fire (default: all of them).
+    #[serde(default, skip_serializing_if = "When::is_always")]
+    pub when: When,
+    /// The segments (ids) it happens for; empty: every segment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<String>,
+}
+
+/// The lifecycle window of a touchpoint, in periods of the customer's life (period 1 is a
+/// customer's first period, whenever the customer arrived). Outside it the touchpoint does not
+/// happen at all; inside it, its trigger decides as usual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum When {
+    /// Every period.
+    #[default]
+    Always,
+    /// Periods 1..=n only (onboarding, installation).
+    FirstPeriods(u32),
+    /// Period t only.
+    AtPeriod(u32),
+    /// Periods t, t+1, … (after a first year).
+    FromPeriod(u32),
+    /// Every k-th period: k, 2k, 3k, … (a quarterly check-in in months: 3; the last period of
+    /// each contract term of k periods).
+    EveryPeriods(u32),
+    /// The first period of each new contract term of `term` periods: term+1, 2·term+1, …
+    Renewal(u32),
+    /// The general form: from, from+every, from+2·every, … up to `until` (inclusive).
+    Periods {
+        from: u32,
+        #[serde(default = "one_u32")]
+        every: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<u32>,
+    },
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+impl When {
+    pub fn is_always(&self) -> bool {
+        matches!(self, When::Always)
+    }
+
+    /// The window as (first period, step, last period); `u32::MAX` means no end.
+    /// Validation keeps first and step ≥ 1 and last ≥ first.
+    pub fn window(&self) -> (u32, u32, u32) {
+        match *self {
+            When::Always => (1, 1, u32::MAX),
+            When::FirstPeriods(n) => (1, 1, n),
+            When::AtPeriod(t) => (t, 1, t),
+            When::FromPeriod(t) => (t, 1, u32::MAX),
+            When::EveryPeriods(k) => (k, k, u32::MAX),
+            When::Renewal(term) => (term.saturating_add(1), term, u32::MAX),
+            When::Periods { from, every, until } => (from, every, until.unwrap_or(u32::MAX)),
+        }
+    }
+
+    /// The window in words, for diffs and cards: "in every period", "in periods 1–3", …
+    pub fn describe(&self) -> String {
+        match *self {
+            When::Always => "in every period".into(),
+            When::FirstPeriods(1) | When::AtPeriod(1) => "in the first period only".into(),
+            When::FirstPeriods(n) => format!("in the first {n} periods"),
+            When::AtPeriod(t) => format!("in period {t} only"),
+            When::FromPeriod(t) => format!("from period {t} on"),
+            When::EveryPeriods(k) => format!("every {k} periods ({k}, {}, …)", 2 * u64::from(k)),
+            When::Renewal(term) => format!(
+                "at each renewal of a {term}-period term ({}, {}, …)",
+                u64::from(term) + 1,
+                2 * u64::from(term) + 1
+            ),
+            When::Periods { from, every, until } => {
+                let step = if every <= 1 {
+                    String::new()
+                } else {
+                    format!(", every {every}")
+                };
+                match until {
+                    Some(u) => format!("in periods {from}–{u}{step}"),
+                    None => format!("from period {from} on{step}"),
+                }
+            }
+        }
+    }
+
+    /// Whether period `t` (1-based, of the customer's life) lies in the window.
+    pub fn contains(&self, t: u32) -> bool {
+        window_contains(self.window(), t)
+    }
+}
+
+/// Whether period `t` lies in the window (first, step, last); a step of 0 is read as 1.
+pub fn window_contains((first, step, last): (u32, u32, u32), t: u32) -> bool {
+    t >= first && t <= last && (t - first).is_multiple_of(step.max(1))
 }
 
 /// When a touchpoint happens for a customer in a period.
@@ -370,6 +467,64 @@ impl Emphasis {
             Stage::Purchase => self.purchase,
             Stage::Exception => self.exception,
             Stage::Relationship => self.relationship,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::When;
+
+    fn periods(w: When, up_to: u32) -> Vec<u32> {
+        (0..=up_to).filter(|&t| w.contains(t)).collect()
+    }
+
+    #[test]
+    fn every_window_holds_exactly_its_periods() {
+        assert_eq!(periods(When::Always, 5), [1, 2, 3, 4, 5]);
+        assert_eq!(periods(When::FirstPeriods(2), 9), [1, 2]);
+        assert_eq!(periods(When::AtPeriod(4), 9), [4]);
+        assert_eq!(periods(When::FromPeriod(7), 9), [7, 8, 9]);
+        assert_eq!(periods(When::EveryPeriods(3), 10), [3, 6, 9]);
+        assert_eq!(periods(When::Renewal(4), 14), [5, 9, 13]);
+        let general = When::Periods {
+            from: 2,
+            every: 3,
+            until: Some(11),
+        };
+        assert_eq!(periods(general, 20), [2, 5, 8, 11]);
+        // Period 0 (before the first period) is never in a window, nor is anything after
+        // an end, up to the largest period.
+        assert!(!When::Always.contains(0));
+        assert!(When::FromPeriod(1).contains(u32::MAX));
+        assert!(!When::FirstPeriods(3).contains(u32::MAX));
+        // A renewal term at the largest period does not overflow.
+        assert_eq!(When::Renewal(u32::MAX).window().0, u32::MAX);
+    }
+
+    #[test]
+    fn windows_read_as_words() {
+        for (w, words) in [
+            (When::Always, "in every period"),
+            (When::FirstPeriods(1), "in the first period only"),
+            (When::FirstPeriods(3), "in the first 3 periods"),
+            (When::AtPeriod(6), "in period 6 only"),
+            (When::FromPeriod(13), "from period 13 on"),
+            (When::EveryPeriods(3), "every 3 periods (3, 6, …)"),
+            (
+                When::Renewal(12),
+                "at each renewal of a 12-period term (13, 25, …)",
+            ),
+            (
+                When::Periods {
+                    from: 2,
+                    every: 2,
+                    until: Some(10),
+                },
+                "in periods 2–10, every 2",
+            ),
+        ] {
+            assert_eq!(w.describe(), words);
         }
     }
 }

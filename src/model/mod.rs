@@ -13,7 +13,7 @@ pub use checker::{Checker, num};
 use std::collections::HashMap;
 
 use crate::format::error::Problem;
-use crate::format::{FollowOn, MAX_HORIZON, Propensity, Scenario, Stage, Trigger};
+use crate::format::{FollowOn, MAX_HORIZON, Propensity, Scenario, Stage, Trigger, When};
 
 /// Largest number of touchpoints accepted (the engine's per-touchpoint counters are u16-indexed).
 pub const MAX_TOUCHPOINTS: usize = 4096;
@@ -48,6 +48,72 @@ impl Model {
 
     pub fn strategy_index(&self, name: &str) -> Option<usize> {
         self.scenario.strategies.iter().position(|s| s.name == name)
+    }
+}
+
+/// A touchpoint's lifecycle window: periods count from 1, steps are at least 1, and a window
+/// ends no earlier than it starts.
+fn check_when(c: &mut Checker, path: &str, when: When) {
+    let positive = |c: &mut Checker, at: String, v: u32, what: &str, hint: &str| {
+        if v == 0 {
+            c.push(at, format!("{what} is 0"), hint);
+        }
+    };
+    match when {
+        When::Always => {}
+        When::FirstPeriods(n) => positive(
+            c,
+            path.to_string(),
+            n,
+            "FirstPeriods",
+            "periods count from 1: FirstPeriods(1) is a customer's first period only",
+        ),
+        When::AtPeriod(t) | When::FromPeriod(t) => positive(
+            c,
+            path.to_string(),
+            t,
+            "the period",
+            "periods count from 1: a customer's first period is period 1",
+        ),
+        When::EveryPeriods(k) => positive(
+            c,
+            path.to_string(),
+            k,
+            "the step",
+            "EveryPeriods(3) is every third period (3, 6, 9, …); use Always for every period",
+        ),
+        When::Renewal(term) => positive(
+            c,
+            path.to_string(),
+            term,
+            "the contract term",
+            "Renewal(12) is the first period of each new 12-period term (13, 25, …)",
+        ),
+        When::Periods { from, every, until } => {
+            positive(
+                c,
+                format!("{path}.from"),
+                from,
+                "from",
+                "periods count from 1: a customer's first period is period 1",
+            );
+            positive(
+                c,
+                format!("{path}.every"),
+                every,
+                "every",
+                "every: 1 is each period of the window, 3 every third",
+            );
+            if let Some(u) = until
+                && u < from
+            {
+                c.push(
+                    format!("{path}.until"),
+                    format!("the window ends (period {u}) before it starts (period {from})"),
+                    "until is the last period of the window, inclusive, and at least from",
+                );
+            }
+        }
     }
 }
 
@@ -263,6 +329,30 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
                     Some(&j) => after_source[i] = Some(j),
                 }
             }
+        }
+    }
+
+    for (i, tp) in s.touchpoints.iter().enumerate() {
+        let p = format!("touchpoints[{i}]");
+        check_when(&mut c, &format!("{p}.when"), tp.when);
+        let mut seen: Vec<&str> = Vec::new();
+        for (k, id) in tp.segments.iter().enumerate() {
+            let at = format!("{p}.segments[{k}]");
+            if !s.segments.iter().any(|g| g.id == *id) {
+                let known: Vec<&str> = s.segments.iter().map(|g| g.id.as_str()).collect();
+                c.push(
+                    at,
+                    format!("unknown segment id \"{}\"", id.escape_debug()),
+                    &format!("known segment ids: {}", known.join(", ")),
+                );
+            } else if seen.contains(&id.as_str()) {
+                c.push(
+                    at,
+                    format!("segment \"{id}\" is listed twice"),
+                    "list each segment once",
+                );
+            }
+            seen.push(id);
         }
     }
 

@@ -1080,6 +1080,8 @@ impl App {
             recovery: None,
             feedback: None,
             variants: Vec::new(),
+            when: crate::format::When::Always,
+            segments: Vec::new(),
         };
         let at = at.min(self.scenario.touchpoints.len());
         self.edit(|s| {

@@ -6,7 +6,7 @@ use crate::format::acquisition::{Acquisition, Funnel, Warners};
 use crate::format::advocacy::{Advocacy, EscalationPolicy};
 use crate::format::{
     Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,
-    Touchpoint, TriadLevels, Trigger,
+    Touchpoint, TriadLevels, Trigger, When,
 };
 
 /// An object the inspector can show.
@@ -1178,6 +1178,175 @@ fn rename_touchpoint_refs(s: &mut Scenario, old: &str, new: &str) {
     }
 }
 
+pub const WINDOWS: [&str; 7] = [
+    "Always",
+    "FirstPeriods",
+    "AtPeriod",
+    "FromPeriod",
+    "EveryPeriods",
+    "Renewal",
+    "Periods",
+];
+
+fn when_index(w: When) -> usize {
+    match w {
+        When::Always => 0,
+        When::FirstPeriods(_) => 1,
+        When::AtPeriod(_) => 2,
+        When::FromPeriod(_) => 3,
+        When::EveryPeriods(_) => 4,
+        When::Renewal(_) => 5,
+        When::Periods { .. } => 6,
+    }
+}
+
+/// The window of the form's choice `c`, keeping the number already typed where it carries
+/// over (a window's first period, or its step).
+fn when_of(c: usize, old: When) -> Option<When> {
+    let (first, step, last) = old.window();
+    let n = match old {
+        When::FirstPeriods(n) => n,
+        When::EveryPeriods(k) | When::Renewal(k) => k,
+        _ => first.max(1),
+    };
+    Some(match c {
+        0 => When::Always,
+        1 => When::FirstPeriods(n),
+        2 => When::AtPeriod(n),
+        3 => When::FromPeriod(n),
+        4 => When::EveryPeriods(n),
+        5 => When::Renewal(n),
+        6 => When::Periods {
+            from: first.max(1),
+            every: step.max(1),
+            until: (last != u32::MAX).then_some(last),
+        },
+        _ => return None,
+    })
+}
+
+/// A touchpoint's lifecycle window: the form, then its numbers (docs/format.md "When").
+fn when_fields(s: &Scenario, i: usize, p: &str) -> Vec<Field> {
+    let path = format!("{p}.when");
+    let mut v = vec![choice(
+        "When",
+        path.clone(),
+        strings(&WINDOWS),
+        move |s| Some(when_index(tp(s, i)?.when)),
+        move |s, c| {
+            let t = tp_mut(s, i)?;
+            if when_index(t.when) != c {
+                t.when = when_of(c, t.when)?;
+            }
+            Some(())
+        },
+    )];
+    let one = |label: &str| {
+        num(
+            label,
+            path.clone(),
+            INT,
+            move |s| match tp(s, i)?.when {
+                When::FirstPeriods(n)
+                | When::AtPeriod(n)
+                | When::FromPeriod(n)
+                | When::EveryPeriods(n)
+                | When::Renewal(n) => Some(f64::from(n)),
+                _ => None,
+            },
+            move |s, n| {
+                let t = tp_mut(s, i)?;
+                let n = n as u32;
+                t.when = match t.when {
+                    When::FirstPeriods(_) => When::FirstPeriods(n),
+                    When::AtPeriod(_) => When::AtPeriod(n),
+                    When::FromPeriod(_) => When::FromPeriod(n),
+                    When::EveryPeriods(_) => When::EveryPeriods(n),
+                    When::Renewal(_) => When::Renewal(n),
+                    _ => return None,
+                };
+                Some(())
+            },
+        )
+    };
+    match s.touchpoints.get(i).map(|t| t.when) {
+        Some(When::FirstPeriods(_)) => v.push(one("  periods")),
+        Some(When::AtPeriod(_) | When::FromPeriod(_)) => v.push(one("  period")),
+        Some(When::EveryPeriods(_)) => v.push(one("  every k periods")),
+        Some(When::Renewal(_)) => v.push(one("  contract term")),
+        Some(When::Periods { .. }) => {
+            type Part = fn(&mut When) -> Option<&mut u32>;
+            let parts: [(&str, &str, Part); 2] = [
+                ("  from period", "from", |w| match w {
+                    When::Periods { from, .. } => Some(from),
+                    _ => None,
+                }),
+                ("  every", "every", |w| match w {
+                    When::Periods { every, .. } => Some(every),
+                    _ => None,
+                }),
+            ];
+            for (label, field, part) in parts {
+                v.push(num(
+                    label,
+                    format!("{path}.{field}"),
+                    INT,
+                    move |s| {
+                        let mut w = tp(s, i)?.when;
+                        part(&mut w).map(|n| f64::from(*n))
+                    },
+                    move |s, n| {
+                        *part(&mut tp_mut(s, i)?.when)? = n as u32;
+                        Some(())
+                    },
+                ));
+            }
+            v.push(num(
+                "  until period (0: no end)",
+                format!("{path}.until"),
+                INT,
+                move |s| match tp(s, i)?.when {
+                    When::Periods { until, .. } => Some(f64::from(until.unwrap_or(0))),
+                    _ => None,
+                },
+                move |s, n| match &mut tp_mut(s, i)?.when {
+                    When::Periods { until, .. } => {
+                        *until = (n >= 1.0).then_some(n as u32);
+                        Some(())
+                    }
+                    _ => None,
+                },
+            ));
+        }
+        _ => {}
+    }
+    v
+}
+
+/// A touchpoint's `segments` as typed in the form: ids separated by commas, "all" (or
+/// nothing) for every segment.
+pub fn segments_text(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "all".into()
+    } else {
+        ids.join(", ")
+    }
+}
+
+/// The inverse of [`segments_text`]. Unknown ids are kept: validation flags them at their path.
+pub fn parse_segments(text: &str) -> Vec<String> {
+    let ids: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .collect();
+    match ids.as_slice() {
+        [one] if one == "all" => Vec::new(),
+        _ => ids,
+    }
+}
+
 fn touchpoint_fields(s: &Scenario, i: usize) -> Vec<Field> {
     let p = format!("touchpoints[{i}]");
     let mut v = vec![
@@ -1356,6 +1525,16 @@ fn touchpoint_fields(s: &Scenario, i: usize) -> Vec<Field> {
         }
         _ => {}
     }
+    v.extend(when_fields(s, i, &p));
+    v.push(text(
+        "Segments",
+        format!("{p}.segments"),
+        move |s| Some(segments_text(&tp(s, i)?.segments)),
+        move |s, t| {
+            tp_mut(s, i)?.segments = parse_segments(&t);
+            Some(())
+        },
+    ));
     for (outcome, succ) in [("success", true), ("failure", false)] {
         for (k, state) in ["satisfied", "pleased", "loyal"].into_iter().enumerate() {
             let path = format!("{p}.effects.{outcome}.{state}");

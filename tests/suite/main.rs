@@ -26,6 +26,7 @@ mod fuzz_props;
 mod golden;
 mod invalid_fixtures;
 mod layering;
+mod lifecycle;
 mod organisation;
 mod organisation_tui;
 mod output_safety;

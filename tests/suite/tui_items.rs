@@ -305,3 +305,85 @@ fn a_problem_inside_a_list_element_shows_only_at_its_own_field() {
         "{at}"
     );
 }
+
+/// A touchpoint's lifecycle window and segments are edited in its form: the window's choice
+/// cycles with →, its numbers follow the form chosen, an unknown segment is flagged at its
+/// path, and the card shows both marks.
+#[test]
+fn a_touchpoints_window_and_segments_are_edited_in_the_form() {
+    use cxsim::format::When;
+    let mut app = open("retail-bank.ron");
+    let ids: Vec<String> = app.scenario.segments.iter().map(|s| s.id.clone()).collect();
+    open_form(&mut app, Obj::Touchpoint(0));
+    go_to_field(&mut app, "When");
+    key(&mut app, KeyCode::Right); // Always → FirstPeriods
+    assert_eq!(app.scenario.touchpoints[0].when, When::FirstPeriods(1));
+    go_to_field(&mut app, "  periods");
+    retype(&mut app, "3");
+    assert_eq!(app.scenario.touchpoints[0].when, When::FirstPeriods(3));
+    // 0 periods is refused by validation at the window's path.
+    retype(&mut app, "0");
+    assert_problem_at(&app, "touchpoints[0].when");
+    retype(&mut app, "3");
+    assert!(app.problems.is_empty(), "{:?}", app.problems);
+    // Each step of the cycle keeps the number typed: AtPeriod(3), FromPeriod(3),
+    // EveryPeriods(3), Renewal(3), then the general form of Renewal(3).
+    go_to_field(&mut app, "When");
+    key(&mut app, KeyCode::Right);
+    assert_eq!(app.scenario.touchpoints[0].when, When::AtPeriod(3));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Right);
+    }
+    assert_eq!(
+        app.scenario.touchpoints[0].when,
+        When::Periods {
+            from: 4,
+            every: 3,
+            until: None
+        }
+    );
+    go_to_field(&mut app, "  every");
+    retype(&mut app, "2");
+    go_to_field(&mut app, "  until period (0: no end)");
+    retype(&mut app, "9");
+    assert_eq!(
+        app.scenario.touchpoints[0].when,
+        When::Periods {
+            from: 4,
+            every: 2,
+            until: Some(9)
+        }
+    );
+    retype(&mut app, "0");
+    assert_eq!(
+        app.scenario.touchpoints[0].when,
+        When::Periods {
+            from: 4,
+            every: 2,
+            until: None
+        }
+    );
+
+    go_to_field(&mut app, "Segments");
+    assert_eq!(
+        app.current_fields()[app.insp_field].display(&app.scenario),
+        "all"
+    );
+    retype(&mut app, "nobody");
+    assert_problem_at(&app, "touchpoints[0].segments[0]");
+    retype(&mut app, &ids[0]);
+    assert!(app.problems.is_empty(), "{:?}", app.problems);
+    assert_eq!(app.scenario.touchpoints[0].segments, [ids[0].clone()]);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('1'));
+    let text = render(&app, 160, 45);
+    assert!(text.contains("◷4+/2"), "the card shows the window:\n{text}");
+    assert!(
+        text.contains(&format!("⊂{}", ids[0])),
+        "the card shows the segment:\n{text}"
+    );
+    open_form(&mut app, Obj::Touchpoint(0));
+    go_to_field(&mut app, "Segments");
+    retype(&mut app, "all");
+    assert!(app.scenario.touchpoints[0].segments.is_empty());
+}

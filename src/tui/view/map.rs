@@ -73,6 +73,37 @@ fn follow_ons(app: &App, i: usize) -> Vec<String> {
 
 /// The funnel and escalation lanes' cards on the map (full lanes only, as drawn): where a click
 /// on each goes (`Card::fields`) and its rectangle.
+/// The card's short marks for a lifecycle window and a segment restriction, so a touchpoint
+/// that does not reach everyone in every period says so on the map: " ◷1–3 ⊂smb".
+fn badges(tp: &crate::format::Touchpoint) -> String {
+    use crate::format::When;
+    let mut out = String::new();
+    let window = match tp.when {
+        When::Always => None,
+        When::FirstPeriods(n) => Some(format!("1–{n}")),
+        When::AtPeriod(t) => Some(format!("{t}")),
+        When::FromPeriod(t) => Some(format!("{t}+")),
+        When::EveryPeriods(k) => Some(format!("/{k}")),
+        When::Renewal(k) => Some(format!("renew/{k}")),
+        When::Periods { from, every, until } => {
+            let end = until.map_or("+".to_string(), |u| format!("–{u}"));
+            let step = if every > 1 {
+                format!("/{every}")
+            } else {
+                String::new()
+            };
+            Some(format!("{from}{end}{step}"))
+        }
+    };
+    if let Some(w) = window {
+        out.push_str(&format!(" ◷{w}"));
+    }
+    if !tp.segments.is_empty() {
+        out.push_str(&format!(" ⊂{}", tp.segments.join(",")));
+    }
+    out
+}
+
 pub fn lane_cards(app: &App, whole: Rect) -> Vec<(String, Rect)> {
     let res = app.sim.results.as_ref();
     let full = |lane: Option<(Rect, LaneSize)>| match lane {
@@ -189,19 +220,26 @@ pub(crate) fn draw_map(frame: &mut Frame, app: &App, whole: Rect, th: Theme) {
             .copied()
             .collect::<Vec<_>>()
             .join(" · ");
-        let q = format!("q {:.2}", tp.quality);
+        // Tall cards give the marks a line of their own, so long segment ids stay readable.
+        let marks = badges(tp);
+        let own_line = inner_h >= 6 && !marks.is_empty();
+        let q = if own_line {
+            format!("q {:.2}", tp.quality)
+        } else {
+            format!("q {:.2}{marks}", tp.quality)
+        };
         let name = Line::from(Span::styled(
             tp.name.clone(),
             Style::default().add_modifier(Modifier::BOLD),
         ));
         let lines: Vec<Line> = if inner_h >= 5 {
-            vec![
-                name,
-                Line::from(chan),
-                Line::from(q),
-                Line::from(heat_span),
-                Line::from(Span::styled(fo_text, th.accent())),
-            ]
+            let mut l = vec![name, Line::from(chan), Line::from(q)];
+            if own_line {
+                l.push(Line::from(marks.trim_start().to_string()));
+            }
+            l.push(Line::from(heat_span));
+            l.push(Line::from(Span::styled(fo_text, th.accent())));
+            l
         } else if inner_h == 4 {
             vec![
                 name,

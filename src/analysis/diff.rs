@@ -198,6 +198,12 @@ fn touchpoint_changes(a: &Touchpoint, b: &Touchpoint, currency: &str) -> Vec<Str
     out.extend(field_changes(title, "recovery", &a.recovery, &b.recovery));
     out.extend(field_changes(title, "feedback", &a.feedback, &b.feedback));
     out.extend(field_changes(title, "variants", &a.variants, &b.variants));
+    out.extend(field_changes(
+        title,
+        "by segment",
+        &a.by_segment,
+        &b.by_segment,
+    ));
     out
 }
 

@@ -435,7 +435,7 @@ fn contact_period(
     }
     let mut period_incidents = 0u32;
     let mut period_cost = 0.0;
-    for (k, tp) in st.tps.iter().enumerate() {
+    for (k, tp) in st.tps_of(segment).0.iter().enumerate() {
         // A touchpoint the role does not meet draws nothing, so `meets` listing every
         // touchpoint gives the same bits as no `meets`.
         if meets.is_some_and(|m| !m.get(tp.file_index).copied().unwrap_or(true)) {

@@ -201,6 +201,19 @@ pub(crate) struct RecoveryC {
 }
 
 impl ArmC {
+    /// The touchpoints (run order) a customer of `segment` meets, and which of them run in
+    /// every period of the customer's life.
+    #[inline]
+    pub fn tps_of(&self, segment: usize) -> (&[Tp], &[usize]) {
+        match (
+            self.segment_tps.get(segment),
+            self.segment_every.get(segment),
+        ) {
+            (Some(t), Some(e)) => (t, e),
+            _ => (&self.tps, &self.every_period),
+        }
+    }
+
     /// Whether the organisation kernel is needed (per-period qualities or recoveries).
     pub fn org(&self) -> bool {
         !self.org_quality.is_empty() || !self.org_recovery.is_empty()
@@ -322,93 +335,125 @@ impl ArmC {
         // The organisation's schedule (crate::org); None keeps the plain model's path.
         let sched =
             crate::format::org::has_features(s).then(|| crate::engine::org::schedule(model, si));
+        // Escalations per touchpoint (file order), the same for every segment.
         let mut escalations = Vec::new();
+        let esc_range: Vec<(usize, usize)> = s
+            .touchpoints
+            .iter()
+            .map(|tp| {
+                let start = escalations.len();
+                for f in &tp.on_failure {
+                    if let FollowOn::Escalate { probability, cost } = *f {
+                        escalations.push((threshold(probability), cost));
+                    }
+                }
+                (start, escalations.len())
+            })
+            .collect();
+        // A touchpoint in run order, as one segment meets it (`ov`: its override, if any).
+        let compile_tp = |i: usize, ov: Option<&crate::format::SegmentOverride>| -> Tp {
+            let tp = &s.touchpoints[i];
+            let stage_budget = st.budget * st.emphasis.get(tp.stage);
+            let (_, _, design_cost, design_effects) = crate::format::org::design_of(s, si, i);
+            let quality = match &sched {
+                Some(sc) => sc.quality_at(i, 0),
+                None => invested_quality(
+                    ov.and_then(|o| o.quality).unwrap_or(tp.quality),
+                    stage_budget,
+                    s.investment.max_uplift,
+                    s.investment.half_saturation,
+                ),
+            };
+            let design_cost = ov.and_then(|o| o.cost).unwrap_or(design_cost);
+            let design_effects = ov.and_then(|o| o.effects).unwrap_or(design_effects);
+            let (esc_start, esc_end) = esc_range[i];
+            let opens_incident = tp.on_failure.contains(&FollowOn::OpenIncident);
+            let trigger = match ov.and_then(|o| o.trigger) {
+                Some(t) => t.trigger(),
+                None => tp.trigger.clone(),
+            };
+            let (kind, trigger_p, source, outcome_mask) = match &trigger {
+                Trigger::EveryPeriod => (TriggerKind::Every, 1.0, 0, 0),
+                Trigger::Chance(p) => (TriggerKind::Chance, *p, 0, 0),
+                Trigger::OnIncident => (TriggerKind::OnIncident, 1.0, 0, 0),
+                Trigger::After {
+                    outcome,
+                    probability,
+                    ..
+                } => {
+                    let mask = match outcome {
+                        crate::format::Outcome::Success => 1,
+                        crate::format::Outcome::Failure => 2,
+                        crate::format::Outcome::Any => 3,
+                    };
+                    let src = model.after_source[i].map_or(0, |j| position[j]);
+                    (TriggerKind::After, *probability, src, mask)
+                }
+            };
+            let e = design_effects;
+            let effects = [
+                Lin::new(
+                    [
+                        affine(e.success.satisfied),
+                        affine(e.success.pleased),
+                        affine(e.success.loyal),
+                    ],
+                    SUCCESS_SINK,
+                ),
+                Lin::new(
+                    [
+                        affine(e.failure.satisfied),
+                        affine(e.failure.pleased),
+                        affine(e.failure.loyal),
+                    ],
+                    FAILURE_SINK,
+                ),
+            ];
+            Tp {
+                kind,
+                trigger_thr: threshold(trigger_p),
+                source,
+                outcome_mask,
+                quality_thr: threshold(quality),
+                cost: design_cost,
+                effects,
+                opens_incident,
+                esc_start,
+                esc_end,
+                op: Op::of(
+                    kind,
+                    gated(tp),
+                    esc_start == esc_end,
+                    opens_incident,
+                    &effects,
+                ),
+                stage: tp.stage as u8,
+                file_index: i,
+            }
+        };
         let tps: Vec<Tp> = model
             .run_order
             .iter()
-            .map(|&i| {
-                let tp = &s.touchpoints[i];
-                let stage_budget = st.budget * st.emphasis.get(tp.stage);
-                let (_, _, design_cost, design_effects) = crate::format::org::design_of(s, si, i);
-                let quality = match &sched {
-                    Some(sc) => sc.quality_at(i, 0),
-                    None => invested_quality(
-                        tp.quality,
-                        stage_budget,
-                        s.investment.max_uplift,
-                        s.investment.half_saturation,
-                    ),
-                };
-                let esc_start = escalations.len();
-                let mut opens_incident = false;
-                for f in &tp.on_failure {
-                    match *f {
-                        FollowOn::OpenIncident => opens_incident = true,
-                        FollowOn::Escalate { probability, cost } => {
-                            escalations.push((threshold(probability), cost))
-                        }
-                    }
-                }
-                let (kind, trigger_p, source, outcome_mask) = match &tp.trigger {
-                    Trigger::EveryPeriod => (TriggerKind::Every, 1.0, 0, 0),
-                    Trigger::Chance(p) => (TriggerKind::Chance, *p, 0, 0),
-                    Trigger::OnIncident => (TriggerKind::OnIncident, 1.0, 0, 0),
-                    Trigger::After {
-                        outcome,
-                        probability,
-                        ..
-                    } => {
-                        let mask = match outcome {
-                            crate::format::Outcome::Success => 1,
-                            crate::format::Outcome::Failure => 2,
-                            crate::format::Outcome::Any => 3,
-                        };
-                        let src = model.after_source[i].map_or(0, |j| position[j]);
-                        (TriggerKind::After, *probability, src, mask)
-                    }
-                };
-                let e = design_effects;
-                let effects = [
-                    Lin::new(
-                        [
-                            affine(e.success.satisfied),
-                            affine(e.success.pleased),
-                            affine(e.success.loyal),
-                        ],
-                        SUCCESS_SINK,
-                    ),
-                    Lin::new(
-                        [
-                            affine(e.failure.satisfied),
-                            affine(e.failure.pleased),
-                            affine(e.failure.loyal),
-                        ],
-                        FAILURE_SINK,
-                    ),
-                ];
-                Tp {
-                    kind,
-                    trigger_thr: threshold(trigger_p),
-                    source,
-                    outcome_mask,
-                    quality_thr: threshold(quality),
-                    cost: design_cost,
-                    effects,
-                    opens_incident,
-                    esc_start,
-                    esc_end: escalations.len(),
-                    op: Op::of(
-                        kind,
-                        gated(tp),
-                        esc_start == escalations.len(),
-                        opens_incident,
-                        &effects,
-                    ),
-                    stage: tp.stage as u8,
-                    file_index: i,
-                }
-            })
+            .map(|&i| compile_tp(i, None))
             .collect();
+        // One list per segment only when some touchpoint differs by segment; the kernel then
+        // reads its customer's segment's list. Same positions, so every per-position table
+        // (gates, organisation, advocacy) serves every list.
+        let any_override = s.touchpoints.iter().any(|t| !t.by_segment.is_empty());
+        let segment_tps: Vec<Vec<Tp>> = if any_override {
+            s.segments
+                .iter()
+                .map(|g| {
+                    model
+                        .run_order
+                        .iter()
+                        .map(|&i| compile_tp(i, s.touchpoints[i].by_segment.get(&g.id)))
+                        .collect()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let any_after = tps.iter().any(|t| t.kind == TriggerKind::After);
         let gates = model
             .run_order
@@ -466,14 +511,19 @@ impl ArmC {
             }
             None => (Vec::new(), Vec::new()),
         };
-        let every_period = tps
-            .iter()
-            .filter(|t| t.kind == TriggerKind::Every && t.op != Op::Gated)
-            .map(|t| t.file_index)
-            .collect();
+        let every_of = |tps: &[Tp]| -> Vec<usize> {
+            tps.iter()
+                .filter(|t| t.kind == TriggerKind::Every && t.op != Op::Gated)
+                .map(|t| t.file_index)
+                .collect()
+        };
+        let every_period = every_of(&tps);
+        let segment_every = segment_tps.iter().map(|l| every_of(l)).collect();
         ArmC {
             every_period,
             tps,
+            segment_tps,
+            segment_every,
             gates,
             escalations,
             budget: crate::format::org::programme_spend(s, si),

@@ -31,6 +31,12 @@ pub(crate) type Affine = [(f64, f64); 3];
 #[derive(Debug, Clone)]
 pub(crate) struct ArmC {
     pub tps: Vec<Tp>,
+    /// Per segment: its customers' touchpoints, when some touchpoint differs by segment
+    /// (`by_segment`); empty otherwise, and `tps` serves everyone.
+    pub segment_tps: Vec<Vec<Tp>>,
+    /// [`ArmC::every_period`] of each list in `segment_tps` (an override may turn a
+    /// touchpoint's trigger from every period to a chance, or back).
+    pub segment_every: Vec<Vec<usize>>,
     /// Per run position: where the touchpoint may happen (read only for [`Op::Gated`]).
     pub gates: Vec<compile::Gate>,
     /// File indices of the touchpoints run in every period of a customer's life, ungated:
@@ -741,7 +747,8 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         _ => None,
     };
     let mut adv_openers = [0u16; 64];
-    let n_tps = st.tps.len();
+    let (tps, every_period) = st.tps_of(segment);
+    let n_tps = tps.len();
     let fails = &mut fails[..n_tps];
 
     let mut revenue = 0.0;
@@ -842,7 +849,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         }
         // `fails` (run order, as long as `tps`) counts failures for the caller, which adds
         // them to `tp_failures` once per unit: zipped, it needs no index or bounds check.
-        let per_tp = st.tps.iter().zip(fails.iter_mut()).zip(harm_row.iter_mut());
+        let per_tp = tps.iter().zip(fails.iter_mut()).zip(harm_row.iter_mut());
         for (k, ((tp, fail_count), harm_slot)) in per_tp.enumerate() {
             // No `continue` here: a second loop latch would let LLVM split off an inner loop
             // of plain touchpoints, where its cmov converter turns the coin-flip selects into
@@ -981,7 +988,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     acc.customer_periods += lifetime as u64;
     // Touchpoints run every period ran once in each period lived; counting them here, once
     // per customer, keeps a store out of the hot loop.
-    for &i in &st.every_period {
+    for &i in every_period {
         acc.tp_runs[i] += lifetime as u64;
     }
     if churned_at > 0 {

@@ -213,6 +213,43 @@ pub struct Touchpoint {
     /// The segments (ids) it happens for; empty: every segment.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<String>,
+    /// Segment id → what differs for that segment's customers (quality, cost, trigger chance,
+    /// effects); everything not given is the touchpoint's own.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub by_segment: std::collections::BTreeMap<String, SegmentOverride>,
+}
+
+/// What a touchpoint does differently for one segment. Fields left out keep the touchpoint's
+/// own value; a strategy's investment improves an overridden quality as it does the touchpoint's.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentOverride {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<f64>,
+    /// `EveryPeriod` or `Chance(p)`, for a touchpoint whose own trigger is one of these
+    /// (follow-ons and incidents keep the journey's structure the same for every segment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<OverrideTrigger>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effects: Option<Effects>,
+}
+
+/// The triggers a segment may override: how often, never what a touchpoint follows.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum OverrideTrigger {
+    EveryPeriod,
+    Chance(f64),
+}
+
+impl OverrideTrigger {
+    pub fn trigger(self) -> Trigger {
+        match self {
+            OverrideTrigger::EveryPeriod => Trigger::EveryPeriod,
+            OverrideTrigger::Chance(p) => Trigger::Chance(p),
+        }
+    }
 }
 
 /// The lifecycle window of a touchpoint, in periods of the customer's life (period 1 is a

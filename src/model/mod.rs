@@ -117,6 +117,74 @@ fn check_when(c: &mut Checker, path: &str, when: When) {
     }
 }
 
+/// A touchpoint's `by_segment`: known segments it reaches, numbers in range, and only the
+/// triggers that keep the journey's structure (docs/format.md "Touchpoint").
+fn check_overrides(c: &mut Checker, s: &Scenario, i: usize, tp: &crate::format::Touchpoint) {
+    if tp.by_segment.is_empty() {
+        return;
+    }
+    let p = format!("touchpoints[{i}].by_segment");
+    if crate::format::org::has_features(s) {
+        c.push(
+            p.clone(),
+            "per-segment overrides are not supported together with the organisation's features \
+             yet (its schedule computes one quality per touchpoint)"
+                .into(),
+            "write the segments' difference as a design variant, or model the organisation \
+             in a separate file",
+        );
+    }
+    for (id, ov) in &tp.by_segment {
+        let at = format!("{p}[\"{}\"]", id.escape_debug());
+        if !s.segments.iter().any(|g| g.id == *id) {
+            let known: Vec<&str> = s.segments.iter().map(|g| g.id.as_str()).collect();
+            c.push(
+                at.clone(),
+                format!("unknown segment id \"{}\"", id.escape_debug()),
+                &format!("known segment ids: {}", known.join(", ")),
+            );
+        } else if !tp.segments.is_empty() && !tp.segments.contains(id) {
+            c.push(
+                at.clone(),
+                format!("overrides segment \"{id}\", which the touchpoint does not reach"),
+                "add the segment to the touchpoint's segments, or remove the override",
+            );
+        }
+        if let Some(q) = ov.quality {
+            c.probability(&format!("{at}.quality"), q);
+        }
+        if let Some(cost) = ov.cost {
+            c.non_negative(
+                &format!("{at}.cost"),
+                cost,
+                "cost per occurrence cannot be negative",
+            );
+        }
+        if let Some(e) = &ov.effects {
+            for (outcome, shifts) in [("success", e.success), ("failure", e.failure)] {
+                for (k, state) in ["satisfied", "pleased", "loyal"].iter().enumerate() {
+                    c.shift(&format!("{at}.effects.{outcome}.{state}"), shifts.get(k));
+                }
+            }
+        }
+        if let Some(t) = ov.trigger {
+            if let crate::format::OverrideTrigger::Chance(pr) = t {
+                c.probability(&format!("{at}.trigger"), pr);
+            }
+            if !matches!(tp.trigger, Trigger::EveryPeriod | Trigger::Chance(_)) {
+                c.push(
+                    format!("{at}.trigger"),
+                    "only an EveryPeriod or Chance touchpoint can have its trigger overridden \
+                     per segment"
+                        .into(),
+                    "follow-ons and incident handling run for every segment alike; restrict \
+                     the touchpoint with segments instead",
+                );
+            }
+        }
+    }
+}
+
 /// Validates a scenario, returning the model or every problem found.
 pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
     let mut c = Checker {
@@ -354,6 +422,7 @@ pub fn validate(scenario: Scenario) -> Result<Model, Vec<Problem>> {
             }
             seen.push(id);
         }
+        check_overrides(&mut c, s, i, tp);
     }
 
     // Trigger graph: edges source -> triggered. Must be acyclic.

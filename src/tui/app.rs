@@ -1082,6 +1082,7 @@ impl App {
             variants: Vec::new(),
             when: crate::format::When::Always,
             segments: Vec::new(),
+            by_segment: Default::default(),
         };
         let at = at.min(self.scenario.touchpoints.len());
         self.edit(|s| {

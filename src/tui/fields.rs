@@ -5,8 +5,8 @@ use crate::format::accounts::{Accounts, ContactRole, Health};
 use crate::format::acquisition::{Acquisition, Funnel, Warners};
 use crate::format::advocacy::{Advocacy, EscalationPolicy};
 use crate::format::{
-    Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, Shift, Stage, Strategy,
-    Touchpoint, TriadLevels, Trigger, When,
+    Emphasis, FollowOn, Outcome, PeriodUnit, Propensity, Scenario, Segment, SegmentOverride, Shift,
+    Stage, Strategy, Touchpoint, TriadLevels, Trigger, When,
 };
 
 /// An object the inspector can show.
@@ -1323,6 +1323,58 @@ fn when_fields(s: &Scenario, i: usize, p: &str) -> Vec<Field> {
     v
 }
 
+/// One number of a touchpoint's override for one segment, typed as text: a number sets it,
+/// "same" (or nothing) takes the touchpoint's own value; an override left with nothing is
+/// removed, so saving writes no empty entries.
+fn override_field(
+    i: usize,
+    id: &str,
+    what: &str,
+    part: fn(&mut SegmentOverride) -> &mut Option<f64>,
+) -> Field {
+    let (get_id, set_id) = (id.to_string(), id.to_string());
+    Field {
+        label: format!("  {id} {what}"),
+        path: format!(
+            "touchpoints[{i}].by_segment[\"{}\"].{what}",
+            id.escape_debug()
+        ),
+        kind: Kind::Text,
+        get: Box::new(move |s| {
+            let mut o = tp(s, i)?
+                .by_segment
+                .get(&get_id)
+                .copied()
+                .unwrap_or_default();
+            Some(Value::Text(part(&mut o).map_or("same".into(), fmt_num)))
+        }),
+        set: Box::new(move |s, v| {
+            let Value::Text(t) = v else {
+                return Err("expected text".into());
+            };
+            let t = t.trim();
+            let n = match t {
+                "" | "same" => None,
+                _ => match t.parse::<f64>() {
+                    Ok(n) if n.is_finite() => Some(n),
+                    _ => {
+                        return Err(format!(
+                            "\"{t}\" is not a number; write e.g. 0.9, or \"same\" for the touchpoint's own"
+                        ));
+                    }
+                },
+            };
+            let t = tp_mut(s, i).ok_or("object no longer exists")?;
+            let o = t.by_segment.entry(set_id.clone()).or_default();
+            *part(o) = n;
+            if *o == SegmentOverride::default() {
+                t.by_segment.remove(&set_id);
+            }
+            Ok(())
+        }),
+    }
+}
+
 /// A touchpoint's `segments` as typed in the form: ids separated by commas, "all" (or
 /// nothing) for every segment.
 pub fn segments_text(ids: &[String]) -> String {
@@ -1535,6 +1587,12 @@ fn touchpoint_fields(s: &Scenario, i: usize) -> Vec<Field> {
             Some(())
         },
     ));
+    if s.segments.len() > 1 {
+        for g in &s.segments {
+            v.push(override_field(i, &g.id, "quality", |o| &mut o.quality));
+            v.push(override_field(i, &g.id, "cost", |o| &mut o.cost));
+        }
+    }
     for (outcome, succ) in [("success", true), ("failure", false)] {
         for (k, state) in ["satisfied", "pleased", "loyal"].into_iter().enumerate() {
             let path = format!("{p}.effects.{outcome}.{state}");

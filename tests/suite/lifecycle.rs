@@ -209,3 +209,122 @@ fn a_closed_gate_draws_nothing() {
     assert_eq!(sa.npv_per_customer, sb.npv_per_customer);
     assert_eq!(sb.touchpoints[1].runs_per_customer, 0.0);
 }
+
+/// Two segments of equal share and θ meet the same touchpoint, but for "b" it always fails
+/// (quality 0 by override) and costs 3 instead of 1: "a" loses satisfaction's protection in
+/// period 1 (its success drops it), "b" keeps it. Exact mixture retention, and the cost
+/// 0.5·Σ S_a · 1 + 0.5·Σ S_b · 3 over the active periods.
+#[test]
+fn a_segment_override_changes_quality_and_cost_for_that_segment_only() {
+    let (theta, w, h) = (0.1f64, 1.0f64, 12usize);
+    let tp = r#"Touchpoint(id: "switch", name: "Switch", stage: Purchase, trigger: EveryPeriod,
+        quality: 1.0, cost: 1.0, effects: (success: (satisfied: Down(1.0))),
+        by_segment: { "b": (quality: 0.0, cost: 3.0) })"#;
+    let text = two_segments(h, w, tp);
+    let r = run(&model(&text), N, 8);
+    assert_retention_sane("override", &r);
+    let sa = survival(h, |_| theta);
+    let sb = survival(h, |_| theta * (-w).exp());
+    let exact: Vec<f64> = sa.iter().zip(&sb).map(|(a, b)| 0.5 * a + 0.5 * b).collect();
+    assert_retention("override", &r, 0, &exact);
+    let cost = 0.5 * sa[..h].iter().sum::<f64>() + 0.5 * 3.0 * sb[..h].iter().sum::<f64>();
+    assert_estimate("override cost", &r.strategies[0].cost_per_customer, cost);
+    // Only b's occurrences fail: the failure rate is b's share of the occurrences, a ratio
+    // Σ b_i·L_i / Σ L_i over customers (L: active periods). Its SE by the delta method:
+    // sqrt(E[L²·(b − ρ)²] / N) / E[L].
+    let (pa, pb): (f64, f64) = (sa[..h].iter().sum(), sb[..h].iter().sum());
+    let fr = r.strategies[0].touchpoints[0].failure_rate;
+    let share_b = pb / (pa + pb);
+    let second_moment = |s: &[f64]| -> f64 {
+        // P(L = t) = S(t−1) − S(t) for t < h, and S(h−1) for t = h.
+        (1..=h)
+            .map(|t| {
+                let p = if t < h { s[t - 1] - s[t] } else { s[h - 1] };
+                p * (t * t) as f64
+            })
+            .sum()
+    };
+    let var = 0.5 * second_moment(&sa) * share_b * share_b
+        + 0.5 * second_moment(&sb) * (1.0 - share_b) * (1.0 - share_b);
+    let se = (var / N as f64).sqrt() / (0.5 * (pa + pb));
+    assert!(
+        (fr - share_b).abs() <= crate::common::K_SIGMA * se,
+        "failure rate {fr} vs b's share of occurrences {share_b} (se {se})"
+    );
+}
+
+/// An override that repeats the touchpoint's own values changes no bit, and one for the
+/// trigger turns every period into a chance for that segment's customers only.
+#[test]
+fn an_override_equal_to_the_touchpoint_changes_nothing() {
+    let base = r#"Touchpoint(id: "visit", name: "Visit", stage: Purchase, trigger: Chance(0.6),
+        quality: 0.7, cost: 2.0, effects: (failure: (satisfied: Down(0.5))))"#;
+    let same = base.replace(
+        "effects: (failure: (satisfied: Down(0.5))))",
+        r#"effects: (failure: (satisfied: Down(0.5))),
+           by_segment: { "a": (quality: 0.7, cost: 2.0, trigger: Chance(0.6),
+                              effects: (failure: (satisfied: Down(0.5)))) })"#,
+    );
+    let (x, y) = (two_segments(18, 1.0, base), two_segments(18, 1.0, &same));
+    let (rx, ry) = (run(&model(&x), 20_000, 6), run(&model(&y), 20_000, 6));
+    assert_eq!(rx, ry);
+}
+
+fn two_segments(h: usize, w: f64, touchpoints: &str) -> String {
+    format!(
+        r#"Scenario(
+    name: "segments",
+    period: Month,
+    horizon: {h},
+    segments: [
+        Segment(id: "a", share: 0.5, {SEGMENT}),
+        Segment(id: "b", share: 0.5, {SEGMENT}),
+    ],
+    touchpoints: [ {touchpoints} ],
+    churn: (protection: (satisfied: {w:?}, pleased: 0.0, loyal: 0.0)),
+    revenue: (loyalty_uplift: 0.0),
+    strategies: [ Strategy(name: "baseline", emphasis: (purchase: 0.34, exception: 0.33, relationship: 0.33)) ],
+)"#
+    )
+}
+
+/// Overrides are checked where they are written: for a segment the touchpoint reaches, and
+/// not together with the organisation's per-touchpoint schedule.
+#[test]
+fn overrides_for_unreached_segments_or_with_an_organisation_are_refused() {
+    let problems = |text: &str| -> Vec<String> {
+        let scenario = cxsim::format::parse::parse_scenario(std::path::Path::new("x.ron"), text)
+            .expect("parses");
+        match cxsim::model::validate(scenario) {
+            Ok(_) => Vec::new(),
+            Err(ps) => ps
+                .into_iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect(),
+        }
+    };
+    let unreached = two_segments(
+        6,
+        1.0,
+        r#"Touchpoint(id: "t", name: "T", stage: Purchase, trigger: EveryPeriod, quality: 0.9,
+            segments: ["a"], by_segment: { "b": (cost: 2.0) })"#,
+    );
+    let p = problems(&unreached);
+    assert!(
+        p.iter().any(|m| m.starts_with(r#"touchpoints[0].by_segment["b"]: overrides segment "b", which the touchpoint does not reach"#)),
+        "{p:?}"
+    );
+    let with_org = two_segments(
+        6,
+        1.0,
+        r#"Touchpoint(id: "t", name: "T", stage: Purchase, trigger: EveryPeriod, quality: 0.9,
+            recovery: (quality: 0.5), by_segment: { "b": (quality: 0.8) })"#,
+    );
+    let p = problems(&with_org);
+    assert!(
+        p.iter()
+            .any(|m| m
+                .starts_with("touchpoints[0].by_segment: per-segment overrides are not supported")),
+        "{p:?}"
+    );
+}

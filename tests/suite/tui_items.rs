@@ -387,3 +387,45 @@ fn a_touchpoints_window_and_segments_are_edited_in_the_form() {
     retype(&mut app, "all");
     assert!(app.scenario.touchpoints[0].segments.is_empty());
 }
+
+/// A segment's own quality and cost are typed in the touchpoint's form; "same" takes the
+/// touchpoint's value again and leaves no empty override behind.
+#[test]
+fn a_segments_own_quality_and_cost_are_typed_in_the_form() {
+    let mut app = open("retail-bank.ron");
+    let id = app.scenario.segments[1].id.clone();
+    open_form(&mut app, Obj::Touchpoint(0));
+    go_to_field(&mut app, &format!("  {id} quality"));
+    assert_eq!(
+        app.current_fields()[app.insp_field].display(&app.scenario),
+        "same"
+    );
+    retype(&mut app, "1.5");
+    assert_problem_at(
+        &app,
+        &format!("touchpoints[0].by_segment[\"{id}\"].quality"),
+    );
+    retype(&mut app, "0.5");
+    assert!(app.problems.is_empty(), "{:?}", app.problems);
+    go_to_field(&mut app, &format!("  {id} cost"));
+    retype(&mut app, "4");
+    let o = app.scenario.touchpoints[0].by_segment[&id];
+    assert_eq!((o.quality, o.cost), (Some(0.5), Some(4.0)));
+    // Not a number: refused with a hint, nothing changes.
+    retype(&mut app, "cheap");
+    assert_eq!(app.scenario.touchpoints[0].by_segment[&id].cost, Some(4.0));
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('1'));
+    let text = render(&app, 160, 45);
+    assert!(
+        text.contains(&format!("≠{id}")),
+        "the card marks the override:\n{text}"
+    );
+    open_form(&mut app, Obj::Touchpoint(0));
+    go_to_field(&mut app, &format!("  {id} cost"));
+    retype(&mut app, "same");
+    go_to_field(&mut app, &format!("  {id} quality"));
+    retype(&mut app, "");
+    assert!(app.scenario.touchpoints[0].by_segment.is_empty());
+}

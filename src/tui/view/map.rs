@@ -73,8 +73,9 @@ fn follow_ons(app: &App, i: usize) -> Vec<String> {
 
 /// The funnel and escalation lanes' cards on the map (full lanes only, as drawn): where a click
 /// on each goes (`Card::fields`) and its rectangle.
-/// The card's short marks for a lifecycle window and a segment restriction, so a touchpoint
-/// that does not reach everyone in every period says so on the map: " ◷1–3 ⊂smb".
+/// The card's short marks for a lifecycle window, a segment restriction and per-segment
+/// overrides, so a touchpoint that is not the same for everyone in every period says so on the
+/// map: " ◷1–3 ⊂smb ≠smb".
 fn badges(tp: &crate::format::Touchpoint) -> String {
     use crate::format::When;
     let mut out = String::new();
@@ -100,6 +101,10 @@ fn badges(tp: &crate::format::Touchpoint) -> String {
     }
     if !tp.segments.is_empty() {
         out.push_str(&format!(" ⊂{}", tp.segments.join(",")));
+    }
+    if !tp.by_segment.is_empty() {
+        let ids: Vec<&str> = tp.by_segment.keys().map(String::as_str).collect();
+        out.push_str(&format!(" ≠{}", ids.join(",")));
     }
     out
 }

@@ -539,7 +539,12 @@ fn merge_extras(
     let mut ordered: Vec<&(PathBuf, Part)> = parts.iter().collect();
     ordered.sort_by_key(|(_, p)| p.shard.index);
     let batched = intervals::has_intervals(spec.customers);
-    let n_funnels = funnel_engines(model, spec).len();
+    // A funnel's cohort is its segment alone, so its sums have their own shape.
+    let funnel_templates: Vec<Acc> = funnel_engines(model, spec)
+        .iter()
+        .map(|e| e.empty_acc())
+        .collect();
+    let n_funnels = funnel_templates.len();
     let bad = |path: &PathBuf, message: String| MergeError::NotAPart {
         path: path.clone(),
         message,
@@ -567,11 +572,11 @@ fn merge_extras(
             funnels[k].extend(from_part_blocks(f));
         }
     }
-    if run
+    let unfitting_funnel = funnels
         .iter()
-        .chain(funnels.iter().flatten())
-        .any(|b| !b.value.same_shape(template))
-    {
+        .zip(&funnel_templates)
+        .any(|(blocks, t)| blocks.iter().any(|b| !b.value.same_shape(t)));
+    if unfitting_funnel || run.iter().any(|b| !b.value.same_shape(template)) {
         let path = ordered.first().map(|(p, _)| p.clone()).unwrap_or_default();
         return Err(bad(
             &path,

@@ -398,7 +398,14 @@ pub(super) fn simulate_account(
         acc.churned_at[churned_at] += 1;
         let lost =
             (seg.value + seg.value_uplift * loyal_at_churn) * (horizon + 1 - churned_at) as f64;
-        attribution::attribute(st, acc, harms, churned_at, st.attribution_window, lost);
+        attribution::attribute(
+            st,
+            acc,
+            harms,
+            (churned_at, segment),
+            st.attribution_window,
+            lost,
+        );
     }
     [
         revenue,

@@ -57,7 +57,7 @@ pub(crate) fn attribute(
     st: &ArmC,
     acc: &mut StrategyAcc,
     grid: &mut HarmGrid,
-    churned_at: usize,
+    (churned_at, segment): (usize, usize),
     window: u32,
     lost: f64,
 ) {
@@ -94,12 +94,19 @@ pub(crate) fn attribute(
         acc.tp_lost_sq[i] += (part * lost) * (part * lost);
         by_stage[tp.stage as usize] += part;
     }
+    let seg = acc.segments.get_mut(segment);
     for (c, &b) in by_stage.iter().enumerate() {
         if b != 0.0 {
             acc.churn_cause[c] += b;
             acc.churn_cause_sq[c] += b * b;
             acc.cause_lost[c] += b * lost;
             acc.cause_lost_sq[c] += (b * lost) * (b * lost);
+        }
+    }
+    if let Some(g) = seg {
+        for (c, &b) in by_stage.iter().enumerate() {
+            g.churn_cause[c] += b;
+            g.churn_cause_sq[c] += b * b;
         }
     }
     acc.lost_sq += lost * lost;

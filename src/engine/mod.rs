@@ -166,6 +166,60 @@ pub struct StrategyAcc {
     /// Sums over accounts (docs/model.md §12); absent when no segment has accounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<accounts::AccountAcc>,
+    /// The same customers split by segment (file order); empty for a one-segment scenario.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentAcc>,
+}
+
+/// Sums over the customers of one segment under one strategy: its retention curve, its
+/// per-customer metrics with their squares, and its churners split by root-cause stage.
+/// Accumulated in the same run as everything else, so segments keep their common random
+/// numbers, shared budget and word of mouth (docs/model.md §15).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentAcc {
+    pub customers: u64,
+    /// Churners in period t (index t; 0 unused).
+    pub churned_at: Vec<u64>,
+    pub metric_sum: [f64; M],
+    pub metric_sq: [f64; M],
+    pub churn_cause: [f64; CAUSES],
+    pub churn_cause_sq: [f64; CAUSES],
+}
+
+impl SegmentAcc {
+    pub fn new(horizon: usize) -> SegmentAcc {
+        SegmentAcc {
+            customers: 0,
+            churned_at: vec![0; horizon + 1],
+            metric_sum: [0.0; M],
+            metric_sq: [0.0; M],
+            churn_cause: [0.0; CAUSES],
+            churn_cause_sq: [0.0; CAUSES],
+        }
+    }
+
+    /// One customer's metrics (its churn period is its lifetime when it did not stay).
+    fn add_customer(&mut self, v: &[f64; M]) {
+        self.customers += 1;
+        for ((sum, sq), x) in self.metric_sum.iter_mut().zip(&mut self.metric_sq).zip(v) {
+            *sum += x;
+            *sq += x * x;
+        }
+        if v[M_RETAINED] == 0.0
+            && let Some(c) = self.churned_at.get_mut(v[M_LIFETIME] as usize)
+        {
+            *c += 1;
+        }
+    }
+
+    fn merge(&mut self, o: &SegmentAcc) {
+        self.customers += o.customers;
+        add_u64(&mut self.churned_at, &o.churned_at);
+        add_f64(&mut self.metric_sum, &o.metric_sum);
+        add_f64(&mut self.metric_sq, &o.metric_sq);
+        add_f64(&mut self.churn_cause, &o.churn_cause);
+        add_f64(&mut self.churn_cause_sq, &o.churn_cause_sq);
+    }
 }
 
 impl StrategyAcc {
@@ -191,6 +245,7 @@ impl StrategyAcc {
             lost_sq: 0.0,
             advocacy: None,
             accounts: None,
+            segments: Vec::new(),
         }
     }
 
@@ -226,6 +281,13 @@ impl StrategyAcc {
             (Some(a), Some(b)) => a.merge(b),
             (None, Some(b)) => self.accounts = Some(b.clone()),
             _ => {}
+        }
+        if self.segments.is_empty() {
+            self.segments = o.segments.clone();
+        } else {
+            for (a, b) in self.segments.iter_mut().zip(&o.segments) {
+                a.merge(b);
+            }
         }
     }
 }
@@ -301,6 +363,11 @@ impl Acc {
                     && a.tp_recovered.len() == b.tp_recovered.len()
                     && a.tp_lost.len() == b.tp_lost.len()
                     && a.tp_lost_sq.len() == b.tp_lost_sq.len()
+                    && a.segments.len() == b.segments.len()
+                    && a.segments
+                        .iter()
+                        .zip(&b.segments)
+                        .all(|(x, y)| x.churned_at.len() == y.churned_at.len())
                     && match (&a.accounts, &b.accounts) {
                         (None, None) => true,
                         (Some(x), Some(y)) => x.same_shape(y),
@@ -445,6 +512,9 @@ impl Engine {
             if let Some(ac) = &arm.accounts {
                 sa.accounts = Some(accounts::AccountAcc::new(c.horizon, ac.n_roles));
             }
+            if arm.segments.len() > 1 {
+                sa.segments = vec![SegmentAcc::new(c.horizon); arm.segments.len()];
+            }
         }
         acc
     }
@@ -579,6 +649,7 @@ impl Engine {
                     None => CustomerStart::new(st, self.spec.seed, idx),
                 };
                 starts.push(start.clone());
+                let segment = start.segment;
                 // The organisation kernel (per-period qualities, recoveries) only when needed,
                 // so the plain model's loop is unchanged.
                 // The advocacy kernel likewise only for arms with a programme.
@@ -622,6 +693,9 @@ impl Engine {
                 for ((sum, sq), x) in sa.metric_sum.iter_mut().zip(&mut sa.metric_sq).zip(v) {
                     *sum += x;
                     *sq += x * x;
+                }
+                if let Some(g) = sa.segments.get_mut(segment) {
+                    g.add_customer(&v);
                 }
                 values[si] = v;
             }
@@ -996,7 +1070,14 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
         // Revenue at risk: the rate the churner was earning, over the periods left (the churn
         // period included, as it earns nothing).
         let lost = (seg.value + seg.value_uplift * s[2]) * (horizon + 1 - churned_at) as f64;
-        attribution::attribute(st, acc, harms, churned_at, st.attribution_window, lost);
+        attribution::attribute(
+            st,
+            acc,
+            harms,
+            (churned_at, segment),
+            st.attribution_window,
+            lost,
+        );
     }
     let disc_programme = st.budget * st.cum_discount[lifetime];
     let clv = disc_revenue - disc_service;

@@ -13,6 +13,7 @@ pub mod document;
 pub mod optimize;
 pub mod org;
 pub mod raster;
+pub mod segment;
 pub mod sensitivity;
 
 use std::fmt::Write as _;
@@ -98,6 +99,7 @@ pub fn csv(r: &RunResults) -> String {
     // Acquisition columns (issue 6) only when the scenario has an acquisition section.
     out.push_str(acquisition::csv_header(r));
     out.push_str(&accounts::csv_header(r));
+    out.push_str(&segment::csv_header(r));
     out.push('\n');
     for (si, s) in r.strategies.iter().enumerate() {
         for (t, ret) in s.retention.iter().enumerate() {
@@ -109,7 +111,7 @@ pub fn csv(r: &RunResults) -> String {
             };
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{},{}{}{}",
+                "{},{},{},{},{},{},{},{},{}{}{}{}",
                 csv_field(&s.name),
                 ret.period,
                 ret.mean,
@@ -120,7 +122,8 @@ pub fn csv(r: &RunResults) -> String {
                 tri.loyal,
                 rev,
                 acquisition::csv_cells(r, si, t),
-                accounts::csv_cells(r, si, t)
+                accounts::csv_cells(r, si, t),
+                segment::csv_cells(r, si, t)
             );
         }
     }
@@ -237,6 +240,7 @@ pub fn table(r: &RunResults) -> String {
     }
     out.push_str(&acquisition::table_lines(r, label_w, col_w));
     out.push_str(&accounts::table_lines(r, label_w, col_w));
+    out.push_str(&segment::table_lines(r, label_w, col_w));
     out
 }
 

@@ -6,6 +6,7 @@ pub mod acquisition;
 pub mod advocacy;
 pub mod metric;
 pub mod org;
+pub mod segment;
 
 pub use metric::Metric;
 
@@ -164,6 +165,9 @@ pub struct StrategyResult {
     /// Accounts and contacts (only for scenarios with accounts; docs/model.md §12).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<accounts::AccountsResult>,
+    /// The same figures per segment (file order), for scenarios with several segments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<segment::SegmentResult>,
 }
 
 impl StrategyResult {
@@ -341,6 +345,7 @@ impl RunResults {
                         n,
                     ),
                     accounts: accounts::strategy_result(model, sa),
+                    segments: segment::strategy_segments(model, si, &sa.segments),
                 }
             })
             .collect();

@@ -493,6 +493,10 @@ fn geometric_text(acquisition: &str) -> String {
 
 /// The base columns of `--format csv` (docs/format.md), unchanged by the acquisition section.
 const CSV_BASE: &str = "strategy,period,retention,retention_lo,retention_hi,satisfied,pleased,loyal,revenue_per_customer";
+/// The per-segment retention columns the stool's three segments add after everything else.
+const SEGMENT_COLUMNS: &str = ",retention[smb],retention_lo[smb],retention_hi[smb],\
+    retention[mid-market],retention_lo[mid-market],retention_hi[mid-market],\
+    retention[enterprise],retention_lo[enterprise],retention_hi[enterprise]";
 
 /// `--format csv` gains the acquisition columns after the existing ones when the scenario has an
 /// acquisition section, and is byte-for-byte what it was without one.
@@ -509,7 +513,7 @@ fn csv_appends_the_acquisition_columns() {
         header,
         format!(
             "{CSV_BASE},new_customers,referred_customers,warned_off,acquisition_cost,active_base,\
-             churners,base_revenue,cac,payback_periods,lost_current,lost_future,lost_reputation"
+             churners,base_revenue,cac,payback_periods,lost_current,lost_future,lost_reputation{SEGMENT_COLUMNS}"
         )
     );
     let cols = header.split(',').count();
@@ -538,17 +542,22 @@ fn csv_appends_the_acquisition_columns() {
             assert_eq!(row[20], a.lost_to_churn.reputation.to_string());
         }
     }
-    // Without the section: the original header and exactly the closed-cohort rows.
+    // Without the section: the closed cohort's header (with its segments) and exactly its rows.
     m.scenario.acquisition = None;
     let plain = report::csv(&cxsim::run::simulate(&m, &spec));
-    assert_eq!(plain.lines().next(), Some(CSV_BASE));
+    assert_eq!(
+        plain.lines().next(),
+        Some(format!("{CSV_BASE}{SEGMENT_COLUMNS}").as_str())
+    );
     let mut stripped = with.clone();
     stripped.acquisition = None;
     assert_eq!(plain, report::csv(&stripped));
-    // And the base columns of the acquisition CSV are those rows, cell for cell.
+    // And the base and segment columns of the acquisition CSV are those rows, cell for cell
+    // (the acquisition's columns sit between them).
     for (a, b) in csv.lines().zip(plain.lines()).skip(1) {
-        let base: Vec<&str> = a.split(',').take(9).collect();
-        assert_eq!(base.join(","), b);
+        let (a, b): (Vec<&str>, Vec<&str>) = (a.split(',').collect(), b.split(',').collect());
+        assert_eq!(a[..9], b[..9]);
+        assert_eq!(a[a.len() - 9..], b[b.len() - 9..]);
     }
 }
 
@@ -572,7 +581,9 @@ fn cli_csv_has_the_acquisition_columns() {
     let header = text.lines().next().unwrap_or_default();
     assert!(header.starts_with(CSV_BASE), "{header}");
     assert!(
-        header.ends_with(",lost_current,lost_future,lost_reputation"),
+        header.ends_with(&format!(
+            ",lost_current,lost_future,lost_reputation{SEGMENT_COLUMNS}"
+        )),
         "{header}"
     );
 }

@@ -30,6 +30,7 @@ mod lifecycle;
 mod organisation;
 mod organisation_tui;
 mod output_safety;
+mod segments;
 mod shard;
 mod tui;
 mod tui_accounts;

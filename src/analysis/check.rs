@@ -65,6 +65,9 @@ pub enum Expectation {
     /// Share of the initial customers still active at the end of `period`.
     Retention {
         strategy: String,
+        /// A segment id: the share of that segment's customers (default: all customers).
+        #[serde(default)]
+        segment: Option<String>,
         period: u32,
         #[serde(default)]
         at_least: Option<f64>,
@@ -74,6 +77,8 @@ pub enum Expectation {
     /// A per-customer metric of one strategy.
     Metric {
         strategy: String,
+        #[serde(default)]
+        segment: Option<String>,
         metric: Metric,
         #[serde(default)]
         at_least: Option<f64>,
@@ -85,10 +90,59 @@ pub enum Expectation {
     Beats {
         strategy: String,
         baseline: String,
+        /// Compared over that segment's customers only, still paired.
+        #[serde(default)]
+        segment: Option<String>,
         metric: Metric,
         #[serde(default)]
         by: f64,
     },
+}
+
+impl Expectation {
+    /// The segment the expectation is about, if it names one.
+    pub fn segment(&self) -> Option<&str> {
+        match self {
+            Expectation::Retention { segment, .. }
+            | Expectation::Metric { segment, .. }
+            | Expectation::Beats { segment, .. } => segment.as_deref(),
+        }
+    }
+}
+
+/// The figures of strategy `si`, or of its segment `id`'s customers. A one-segment scenario
+/// keeps no per-segment figures: its only segment is the whole.
+fn figures<'a>(results: &'a RunResults, model: &Model, si: usize, id: Option<&str>) -> Figures<'a> {
+    let st = &results.strategies[si];
+    match id.and_then(|g| model.scenario.segments.iter().position(|x| x.id == g)) {
+        Some(g) if !st.segments.is_empty() => Figures::Segment(g, &st.segments[g]),
+        _ => Figures::Whole(st),
+    }
+}
+
+enum Figures<'a> {
+    Whole(&'a crate::results::StrategyResult),
+    Segment(usize, &'a crate::results::segment::SegmentResult),
+}
+
+impl Figures<'_> {
+    fn retention(&self, t: usize) -> Option<crate::results::RetentionPoint> {
+        match self {
+            Figures::Whole(s) => s.retention.get(t).copied(),
+            Figures::Segment(_, g) => g.retention.get(t).copied(),
+        }
+    }
+
+    fn metric(&self, m: Metric) -> Estimate {
+        match self {
+            Figures::Whole(s) => s.metric(m),
+            Figures::Segment(_, g) => g.metric(m),
+        }
+    }
+}
+
+fn in_segment(id: Option<&str>) -> String {
+    id.map_or(String::new(), |g| format!(" in segment \"{g}\""))
 }
 
 /// An expectation with where it was written.
@@ -219,12 +273,27 @@ pub fn parse_sidecar(path: &Path, text: &str, model: &Model) -> Result<Sidecar, 
             }
         };
         let mut found: Vec<(String, String)> = Vec::new();
+        if let Some(g) = it.expectation.segment()
+            && !model.scenario.segments.iter().any(|x| x.id == g)
+        {
+            let known: Vec<&str> = model
+                .scenario
+                .segments
+                .iter()
+                .map(|x| x.id.as_str())
+                .collect();
+            found.push((
+                format!("unknown segment \"{}\"", g.escape_debug()),
+                format!("the scenario's segments: {}", known.join(", ")),
+            ));
+        }
         match &it.expectation {
             Expectation::Retention {
                 strategy: s,
                 period,
                 at_least,
                 at_most,
+                ..
             } => {
                 found.extend(strategy(s));
                 if *period == 0 || *period > horizon {
@@ -571,50 +640,66 @@ pub fn evaluate(sidecar: &Sidecar, model: &Model, results: &RunResults) -> Vec<V
             let (name, passed, detail) = match &it.expectation {
                 Expectation::Retention {
                     strategy,
+                    segment,
                     period: t,
                     at_least,
                     at_most,
                 } => {
                     let si = model.strategy_index(strategy).unwrap_or(0);
-                    let p = results.strategies[si].retention[*t as usize];
-                    let e = Estimate {
-                        mean: p.mean,
-                        se: p.se,
-                        lo: p.lo,
-                        hi: p.hi,
-                    };
-                    let what = format!("retention of \"{strategy}\" after {period} {t}");
+                    let seg = segment.as_deref();
+                    let f = figures(results, model, si, seg);
+                    let e = f.retention(*t as usize).map_or(Estimate::with_se(0.0, 0.0), |p| {
+                        Estimate {
+                            mean: p.mean,
+                            se: p.se,
+                            lo: p.lo,
+                            hi: p.hi,
+                        }
+                    });
+                    let what = format!(
+                        "retention of \"{strategy}\"{} after {period} {t}",
+                        in_segment(seg)
+                    );
                     bounded(&what, e, *at_least, *at_most, pct)
                 }
                 Expectation::Metric {
                     strategy,
+                    segment,
                     metric,
                     at_least,
                     at_most,
                 } => {
                     let si = model.strategy_index(strategy).unwrap_or(0);
-                    let e = results.strategies[si].metric(*metric);
-                    let what = format!("{} of \"{strategy}\"", metric.label());
+                    let seg = segment.as_deref();
+                    let e = figures(results, model, si, seg).metric(*metric);
+                    let what = format!("{} of \"{strategy}\"{}", metric.label(), in_segment(seg));
                     bounded(&what, e, *at_least, *at_most, num)
                 }
                 Expectation::Beats {
                     strategy,
                     baseline,
+                    segment,
                     metric,
                     by,
                 } => {
                     let a = model.strategy_index(baseline).unwrap_or(0);
                     let b = model.strategy_index(strategy).unwrap_or(0);
+                    let seg = segment.as_deref();
                     let name = format!(
-                        "\"{strategy}\" beats \"{baseline}\" on {}{}",
+                        "\"{strategy}\" beats \"{baseline}\" on {}{}{}",
                         metric.label(),
+                        in_segment(seg),
                         if *by > 0.0 {
                             format!(" by more than {}", num(*by))
                         } else {
                             String::new()
                         }
                     );
-                    match results.paired_difference(a, b, metric.slot()) {
+                    let diff = match figures(results, model, b, seg) {
+                        Figures::Segment(g, _) => results.paired_difference_in(g, a, b, metric.slot()),
+                        Figures::Whole(_) => results.paired_difference(a, b, metric.slot()),
+                    };
+                    match diff {
                         Some(d) => {
                             let (passed, side) = if metric.higher_is_better() {
                                 (d.lo > *by, format!("above {}", signed(*by)))

@@ -319,6 +319,10 @@ pub struct Acc {
     pub strategies: Vec<StrategyAcc>,
     /// For each pair (i < j) in row-major order, Σ x_i·x_j per metric.
     pub cross: Vec<[f64; M]>,
+    /// The same per segment (`[pair][segment]`), for paired differences inside a segment;
+    /// kept only when every arm puts each customer in the same segment and there are several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segment_cross: Vec<Vec<[f64; M]>>,
 }
 
 impl Acc {
@@ -334,6 +338,7 @@ impl Acc {
             customers: 0,
             strategies: n_tp.iter().map(|&k| StrategyAcc::new(horizon, k)).collect(),
             cross: vec![[0.0; M]; n * n.saturating_sub(1) / 2],
+            segment_cross: Vec::new(),
         }
     }
 
@@ -346,6 +351,15 @@ impl Acc {
         for (a, b) in self.cross.iter_mut().zip(&o.cross) {
             add_f64(a, b);
         }
+        if self.segment_cross.is_empty() {
+            self.segment_cross = o.segment_cross.clone();
+        } else {
+            for (a, b) in self.segment_cross.iter_mut().zip(&o.segment_cross) {
+                for (x, y) in a.iter_mut().zip(b) {
+                    add_f64(x, y);
+                }
+            }
+        }
     }
 
     /// Whether `o` has the same shape (strategies, horizon, touchpoints) as `self`, so the two
@@ -353,6 +367,12 @@ impl Acc {
     pub fn same_shape(&self, o: &Acc) -> bool {
         self.strategies.len() == o.strategies.len()
             && self.cross.len() == o.cross.len()
+            && self.segment_cross.len() == o.segment_cross.len()
+            && self
+                .segment_cross
+                .iter()
+                .zip(&o.segment_cross)
+                .all(|(a, b)| a.len() == b.len())
             && self.strategies.iter().zip(&o.strategies).all(|(a, b)| {
                 a.churned_at.len() == b.churned_at.len()
                     && a.triad_sum.len() == b.triad_sum.len()
@@ -505,6 +525,10 @@ impl Engine {
         let c = &self.compiled;
         let n_tp: Vec<usize> = c.arms.iter().map(|a| a.n_touchpoints).collect();
         let mut acc = Acc::for_arms(c.horizon, &n_tp);
+        let n_segments = c.arms.first().map_or(0, |a| a.segments.len());
+        if n_segments > 1 && c.arms.len() > 1 && c.draw_source.iter().all(|&d| d == 0) {
+            acc.segment_cross = vec![vec![[0.0; M]; n_segments]; acc.cross.len()];
+        }
         for (sa, arm) in acc.strategies.iter_mut().zip(&c.arms) {
             if arm.adv.is_some() {
                 sa.advocacy = Some(crate::engine::advocacy::AdvAcc::new(arm.n_touchpoints));
@@ -700,12 +724,23 @@ impl Engine {
                 values[si] = v;
             }
             if n_s > 1 {
+                // Every arm drew the first arm's segment when `segment_cross` is kept.
+                let segment = starts.first().map_or(0, |s| s.segment);
                 let mut p = 0;
                 for i in 0..n_s {
                     for j in i + 1..n_s {
                         let cr = &mut acc.cross[p];
                         for m in 0..M {
                             cr[m] += values[i][m] * values[j][m];
+                        }
+                        if let Some(sc) = acc
+                            .segment_cross
+                            .get_mut(p)
+                            .and_then(|v| v.get_mut(segment))
+                        {
+                            for m in 0..M {
+                                sc[m] += values[i][m] * values[j][m];
+                            }
                         }
                         p += 1;
                     }

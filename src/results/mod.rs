@@ -378,6 +378,28 @@ impl RunResults {
         }
     }
 
+    /// [`RunResults::paired_difference`] over the customers of segment `g` (file order) only.
+    /// `None` without per-segment sums (one segment, or arms that split customers differently).
+    pub fn paired_difference_in(&self, g: usize, a: usize, b: usize, m: usize) -> Option<Estimate> {
+        let acc = self.acc.as_ref()?;
+        let (sa, sb) = (
+            acc.strategies.get(a)?.segments.get(g)?,
+            acc.strategies.get(b)?.segments.get(g)?,
+        );
+        if a == b {
+            return Some(Estimate::with_se(0.0, 0.0));
+        }
+        if m >= M {
+            return None;
+        }
+        let (i, j) = if a < b { (a, b) } else { (b, a) };
+        let n_s = acc.strategies.len();
+        let cross = acc.segment_cross.get(Acc::pair_index(n_s, i, j))?.get(g)?[m];
+        let sum = sb.metric_sum[m] - sa.metric_sum[m];
+        let sum_sq = sb.metric_sq[m] + sa.metric_sq[m] - 2.0 * cross;
+        Some(Estimate::from_sums(sum, sum_sq, sa.customers))
+    }
+
     /// Paired difference (strategy `b` − strategy `a`) of metric `m` per initial customer, on
     /// common random numbers. `None` if the raw sums are not available.
     pub fn paired_difference(&self, a: usize, b: usize, m: usize) -> Option<Estimate> {

@@ -213,3 +213,90 @@ fn a_scenario_without_expectations_is_only_validated() {
     assert_eq!(o.code, Some(0), "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.starts_with("OK "), "{}", o.stdout);
 }
+
+/// Expectations about one segment read that segment's figures from the same run (docs/ci.md):
+/// a bound between the whole's interval and the segment's holds for the one and fails for the
+/// other, `Beats` is paired inside the segment, and an unknown segment is refused at its line.
+#[test]
+fn expectations_take_a_segment() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = dir.path().join("bank.ron");
+    std::fs::copy(root().join("scenarios/retail-bank.ron"), &scenario).expect("copy");
+    let m = cxsim::model::load::load_file(&scenario).expect("loads");
+    let spec = cxsim::engine::RunSpec::all_strategies(&m, 20_000, 5);
+    let r = cxsim::run::simulate(&m, &spec);
+    let si = m.strategy_index("balanced").expect("balanced");
+    let g = m
+        .scenario
+        .segments
+        .iter()
+        .position(|x| x.id == "affluent")
+        .expect("affluent");
+    let whole = r.strategies[si].retention[36];
+    let seg = r.strategies[si].segments[g].retention[36];
+    // The segment keeps more of its customers than the bank as a whole, beyond both intervals.
+    assert!(seg.lo > whole.hi, "segment {seg:?} vs whole {whole:?}");
+    let between = (seg.lo + whole.hi) / 2.0;
+    let b = m.strategy_index("baseline").expect("baseline");
+    let npv = cxsim::results::Metric::Npv.slot();
+    let d = r
+        .paired_difference_in(g, b, si, npv)
+        .expect("paired per segment");
+    let sidecar = format!(
+        r#"Expectations(
+    customers: 20000,
+    seed: 5,
+    expect: [
+        Retention(strategy: "balanced", segment: "affluent", period: 36, at_least: {between}),
+        Retention(strategy: "balanced", period: 36, at_least: {between}),
+        Beats(strategy: "balanced", baseline: "baseline", segment: "affluent", metric: Npv),
+    ],
+)
+"#
+    );
+    std::fs::write(dir.path().join("bank.expect.ron"), &sidecar).expect("write");
+    let junit = dir.path().join("report.xml");
+    let o = run(&["check", s(&scenario), "--junit", s(&junit)]);
+    let beats_holds = d.lo > 0.0;
+    let holds = 1 + usize::from(beats_holds);
+    assert!(
+        o.stdout.contains(&format!("{holds}/3 expectations hold")),
+        "{}\n{}",
+        o.stdout,
+        o.stderr
+    );
+    // Only failures are listed: the whole's bound (line 6) fails, the segment's (line 5) holds.
+    assert!(
+        o.stdout
+            .contains("bank.expect.ron:6: retention of \"balanced\" after month 36 ≥"),
+        "{}",
+        o.stdout
+    );
+    assert!(!o.stdout.contains("bank.expect.ron:5:"), "{}", o.stdout);
+    assert_eq!(
+        o.stdout.contains("bank.expect.ron:7:"),
+        !beats_holds,
+        "{}",
+        o.stdout
+    );
+    let xml = std::fs::read_to_string(&junit).expect("JUnit report written");
+    assert!(
+        xml.contains(
+            "retention of &quot;balanced&quot; in segment &quot;affluent&quot; after month 36"
+        ) || xml.contains("retention of \"balanced\" in segment \"affluent\" after month 36"),
+        "{xml}"
+    );
+
+    // An unknown segment: exit 3, at its line, with the segments listed.
+    let bad = sidecar.replace(
+        r#"segment: "affluent", period"#,
+        r#"segment: "wealthy", period"#,
+    );
+    std::fs::write(dir.path().join("bank.expect.ron"), bad).expect("write");
+    let o = run(&["check", s(&scenario)]);
+    assert_eq!(o.code, Some(3), "{}\n{}", o.stdout, o.stderr);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(all.contains("bank.expect.ron:5:"), "{all}");
+    assert!(all.contains("unknown segment \"wealthy\""), "{all}");
+    assert!(all.contains("affluent"), "{all}");
+}

@@ -143,3 +143,32 @@ fn segments_add_up_to_the_whole_in_every_shipped_scenario() {
         "only {checked} multi-segment scenarios were checked"
     );
 }
+
+/// Paired differences inside segments weigh up to the whole's: Σ n_g·d̄_g = N·d̄ for every
+/// metric, and each has a standard error from its own customers.
+#[test]
+fn paired_differences_per_segment_add_up_to_the_whole() {
+    let m = cxsim::model::load::load_file(std::path::Path::new("scenarios/retail-bank.ron"))
+        .expect("loads");
+    let r = run(&m, 12_000, 2);
+    let n = r.customers as f64;
+    for metric in cxsim::results::Metric::ALL {
+        if metric == cxsim::results::Metric::Retention {
+            continue;
+        }
+        let slot = metric.slot();
+        let whole = r.paired_difference(0, 1, slot).expect("paired");
+        let mut sum = 0.0;
+        for (g, seg) in r.strategies[0].segments.iter().enumerate() {
+            let d = r.paired_difference_in(g, 0, 1, slot).expect("per segment");
+            assert!(d.se.is_finite() && d.se >= 0.0);
+            sum += d.mean * seg.customers as f64;
+        }
+        assert!(
+            (sum / n - whole.mean).abs() <= 1e-9 * whole.mean.abs().max(1.0),
+            "{metric:?}: segments {} vs whole {}",
+            sum / n,
+            whole.mean
+        );
+    }
+}

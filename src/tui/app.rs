@@ -261,6 +261,8 @@ pub struct App {
     pub strat_sel: usize,
     pub strat_row: usize,
     pub dash_sel: usize,
+    /// The segment the dashboard shows (file order); `None`: all customers.
+    pub dash_segment: Option<usize>,
     pub baseline: usize,
     pub editor: Option<Editor>,
     pub dialog: Option<Dialog>,
@@ -312,6 +314,7 @@ impl App {
             strat_sel: 0,
             strat_row: 0,
             dash_sel: 0,
+            dash_segment: None,
             baseline: 0,
             editor: None,
             dialog: None,
@@ -1490,6 +1493,28 @@ impl App {
             Cmd::Baseline => {
                 self.baseline = self.dash_sel;
                 self.status = "baseline changed".into();
+            }
+            Cmd::NextSegment => {
+                let ids: Vec<String> = self
+                    .scenario
+                    .segments
+                    .iter()
+                    .map(|g| g.id.clone())
+                    .collect();
+                if ids.len() < 2 {
+                    self.dash_segment = None;
+                    self.status = "one segment: the dashboard shows all customers".into();
+                } else {
+                    self.dash_segment = match self.dash_segment {
+                        None => Some(0),
+                        Some(k) if k + 1 < ids.len() => Some(k + 1),
+                        Some(_) => None,
+                    };
+                    self.status = match self.dash_segment.and_then(|k| ids.get(k)) {
+                        Some(id) => format!("dashboard: segment {id}"),
+                        None => "dashboard: all customers".into(),
+                    };
+                }
             }
             _ => {}
         }

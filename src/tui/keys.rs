@@ -65,6 +65,8 @@ pub enum Cmd {
     StagePrev,
     Rename,
     Baseline,
+    /// Dashboard: show the next segment (all customers, then each segment in turn).
+    NextSegment,
     /// Analysis screen: next objective / metric, next strategy, run again.
     AnalysisMetric,
     AnalysisStrategy,
@@ -533,6 +535,14 @@ pub static KEYS: &[Binding] = &[
         "make the selected strategy the baseline",
         Cmd::Baseline,
         "baseline"
+    ),
+    b!(
+        Dashboard,
+        [(Char('g'), N)],
+        "g",
+        "show one segment's customers (then the next, then all)",
+        Cmd::NextSegment,
+        "segment"
     ),
     // Analysis
     b!(

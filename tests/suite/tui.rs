@@ -879,3 +879,48 @@ fn the_acquisition_leg_is_edited_in_the_scenario_settings() {
     retype(&mut app, "2");
     assert_problem_at(&app, "acquisition.funnels[0].conversion_rate");
 }
+
+/// `g` on the dashboard shows one segment's customers (retention chart, metrics, paired ΔNPV,
+/// churn causes), then the next, then all again.
+#[test]
+fn the_dashboard_shows_one_segment_at_a_time() {
+    let mut app = studio();
+    key(&mut app, KeyCode::Char('4'));
+    let ids: Vec<String> = app.scenario.segments.iter().map(|g| g.id.clone()).collect();
+    assert!(ids.len() > 1, "the built-in journey has segments");
+    let whole = render(&app, 140, 45);
+    assert!(!whole.contains("— segment"), "{whole}");
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.dash_segment, Some(0));
+    let text = render(&app, 140, 45);
+    assert!(text.contains(&format!("— segment {}", ids[0])), "{text}");
+    // The metrics row is the segment's NPV, not the whole's.
+    let r = app.sim.results.as_ref().expect("results");
+    let g = &r.strategies[0].segments[0];
+    let npv = format!(
+        "{:.1} ±{:.1}",
+        g.npv_per_customer.mean,
+        g.npv_per_customer.hi - g.npv_per_customer.mean
+    );
+    assert!(text.contains(&npv), "segment NPV {npv} not shown:\n{text}");
+    for _ in 1..ids.len() {
+        key(&mut app, KeyCode::Char('g'));
+    }
+    assert_eq!(app.dash_segment, Some(ids.len() - 1));
+    key(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.dash_segment, None);
+    // Back to all customers: the same screen, but for the status line saying so.
+    let again = render(&app, 140, 45);
+    assert!(again.contains("dashboard: all customers"), "{again}");
+    let without_status = |t: &str| -> Vec<String> {
+        let lines: Vec<String> = t.lines().map(str::to_string).collect();
+        let n = lines.len();
+        lines
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| *k + 2 != n)
+            .map(|(_, l)| l)
+            .collect()
+    };
+    assert_eq!(without_status(&again), without_status(&whole));
+}

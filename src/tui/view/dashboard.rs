@@ -9,12 +9,63 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 
 use super::sim_text;
 use crate::engine::M_NPV;
-use crate::results::{Estimate, RunResults};
+use crate::results::{ChurnByStage, Estimate, RetentionPoint, RunResults, StrategyResult};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 
 fn est(e: &Estimate) -> String {
     format!("{:.1} ±{:.1}", e.mean, e.hi - e.mean)
+}
+
+/// What the dashboard shows of one strategy: all its customers, or one segment's (`g` on the
+/// dashboard), with the segment's index when it is one.
+struct Shown<'a> {
+    segment: Option<usize>,
+    retention: &'a [RetentionPoint],
+    npv: Estimate,
+    clv: Estimate,
+    revenue: Estimate,
+    cost: Estimate,
+    lifetime: Estimate,
+    churn: ChurnByStage,
+}
+
+fn shown<'a>(app: &App, s: &'a StrategyResult) -> Shown<'a> {
+    match app
+        .dash_segment
+        .and_then(|k| s.segments.get(k).map(|g| (k, g)))
+    {
+        Some((k, g)) => Shown {
+            segment: Some(k),
+            retention: &g.retention,
+            npv: g.npv_per_customer,
+            clv: g.clv_per_customer,
+            revenue: g.revenue_per_customer,
+            cost: g.cost_per_customer,
+            lifetime: g.lifetime_periods,
+            churn: g.churn_by_stage,
+        },
+        None => Shown {
+            segment: None,
+            retention: &s.retention,
+            npv: s.npv_per_customer,
+            clv: s.clv_per_customer,
+            revenue: s.revenue_per_customer,
+            cost: s.cost_per_customer,
+            lifetime: s.lifetime_periods,
+            churn: s.churn_by_stage,
+        },
+    }
+}
+
+/// " — segment ID" when the dashboard shows one segment, else "".
+fn segment_label(app: &App, res: &RunResults) -> String {
+    let shown_id = res
+        .strategies
+        .first()
+        .and_then(|s| app.dash_segment.and_then(|k| s.segments.get(k)))
+        .map(|g| g.id.clone());
+    shown_id.map_or(String::new(), |id| format!(" — segment {id}"))
 }
 
 const MARKERS: [Marker; 4] = [
@@ -110,26 +161,18 @@ fn draw_retention(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th
         .strategies
         .iter()
         .map(|s| {
+            let ret = shown(app, s).retention;
             [
-                s.retention
-                    .iter()
-                    .map(|p| (p.period as f64, p.mean))
-                    .collect(),
-                s.retention
-                    .iter()
-                    .map(|p| (p.period as f64, p.lo))
-                    .collect(),
-                s.retention
-                    .iter()
-                    .map(|p| (p.period as f64, p.hi))
-                    .collect(),
+                ret.iter().map(|p| (p.period as f64, p.mean)).collect(),
+                ret.iter().map(|p| (p.period as f64, p.lo)).collect(),
+                ret.iter().map(|p| (p.period as f64, p.hi)).collect(),
             ]
         })
         .collect();
     let min_y = res
         .strategies
         .iter()
-        .flat_map(|s| s.retention.iter().map(|p| p.lo))
+        .flat_map(|s| shown(app, s).retention.iter().map(|p| p.lo))
         .fold(1.0f64, f64::min);
     let lo_y = ((min_y * 10.0).floor() / 10.0).clamp(0.0, 0.9);
     let mut datasets = Vec::new();
@@ -162,11 +205,10 @@ fn draw_retention(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th
     let h = res.horizon as f64;
     let chart = Chart::new(datasets)
         .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Retention (share active, dots = 95 % band) "),
-        )
+        .block(Block::default().borders(Borders::ALL).title(format!(
+            " Retention (share active, dots = 95 % band){} ",
+            segment_label(app, res)
+        )))
         .x_axis(
             Axis::default()
                 .title(res.period.clone())
@@ -260,10 +302,15 @@ fn draw_metrics(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th: 
         Style::default().add_modifier(Modifier::BOLD),
     ))];
     for (k, s) in res.strategies.iter().enumerate() {
+        let sh = shown(app, s);
         let (delta, sig) = if k == base {
             ("baseline".to_string(), "—".to_string())
         } else {
-            match res.paired_difference(base, k, M_NPV) {
+            let d = match sh.segment {
+                Some(g) => res.paired_difference_in(g, base, k, M_NPV),
+                None => res.paired_difference(base, k, M_NPV),
+            };
+            match d {
                 Some(d) => (
                     format!("{:+.1} ±{:.1}", d.mean, d.hi - d.mean),
                     if d.significant() {
@@ -277,7 +324,7 @@ fn draw_metrics(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th: 
         };
         let name: String = s.name.chars().take(14).collect();
         let clv = if wide {
-            format!(" {:>14}", est(&s.clv_per_customer))
+            format!(" {:>14}", est(&sh.clv))
         } else {
             String::new()
         };
@@ -285,9 +332,9 @@ fn draw_metrics(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th: 
             "{} {:<14} {:>14}{clv} {:>9.1} {:>8.1} {:>15} {sig}",
             if k == app.dash_sel { "▶" } else { " " },
             name,
-            est(&s.npv_per_customer),
-            s.revenue_per_customer.mean,
-            s.cost_per_customer.mean,
+            est(&sh.npv),
+            sh.revenue.mean,
+            sh.cost.mean,
             delta,
         );
         lines.push(Line::from(Span::styled(
@@ -304,7 +351,8 @@ fn draw_metrics(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th: 
         th.dim(),
     )));
     if let Some(s) = res.strategies.get(app.dash_sel) {
-        let c = s.churn_by_stage;
+        let sh = shown(app, s);
+        let c = sh.churn;
         let scale = if wide { 10.0 } else { 4.0 };
         let bar = |v: f64| "█".repeat((v * scale).round() as usize);
         lines.push(Line::from(format!(
@@ -318,7 +366,7 @@ fn draw_metrics(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th: 
             bar(c.relationship),
             c.none * 100.0,
         )));
-        if let Some(last) = s.retention.last() {
+        if let Some(last) = sh.retention.last() {
             lines.push(Line::from(format!(
                 "  retained after {} {}s: {:.1}% [{:.1}–{:.1}] · lifetime {:.1} periods",
                 last.period,
@@ -326,7 +374,7 @@ fn draw_metrics(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th: 
                 last.mean * 100.0,
                 last.lo * 100.0,
                 last.hi * 100.0,
-                s.lifetime_periods.mean
+                sh.lifetime.mean
             )));
         }
     }
@@ -339,7 +387,10 @@ fn draw_metrics(frame: &mut Frame, app: &App, res: &RunResults, area: Rect, th: 
                 } else {
                     th.dim()
                 })
-                .title(" Metrics per initial customer (mean ±95 %) — b sets the baseline "),
+                .title(format!(
+                    " Metrics per initial customer (mean ±95 %){} — b sets the baseline, g a segment ",
+                    segment_label(app, res)
+                )),
         ),
         area,
     );

@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 
-use super::{Paired, paired};
+use super::{Paired, paired, paired_in};
 use crate::engine::{Cancelled, Engine, RunSpec};
 use crate::model::Model;
 use crate::results::Metric;
@@ -34,6 +34,9 @@ pub struct Comparison {
     pub period: String,
     pub currency: String,
     pub baseline: String,
+    /// The segment compared (its customers only), or none for all customers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
     pub comparisons: Vec<StrategyComparison>,
     #[serde(skip)]
     pub results: RunResults,
@@ -71,16 +74,40 @@ pub fn compare(
 /// Compares every strategy of existing results with strategy `baseline` (a position in
 /// `results.strategies`). The results must carry their raw sums.
 pub fn from_results(results: RunResults, baseline: usize) -> Comparison {
+    from_results_in(results, baseline, None)
+}
+
+/// [`from_results`] over the customers of one segment (`segment`: its position in the
+/// scenario's segments), still paired. A segment the results keep no sums for (a one-segment
+/// scenario) compares all customers, which is that segment.
+pub fn from_results_in(results: RunResults, baseline: usize, segment: Option<usize>) -> Comparison {
+    let kept = |g: usize| {
+        results
+            .strategies
+            .first()
+            .is_some_and(|s| g < s.segments.len())
+    };
+    let segment = segment.filter(|&g| kept(g));
     let comparisons = (0..results.strategies.len())
         .filter(|&i| i != baseline)
         .map(|i| StrategyComparison {
             strategy: results.strategies[i].name.clone(),
             metrics: COMPARED
                 .iter()
-                .filter_map(|&m| paired(&results, baseline, i, m))
+                .filter_map(|&m| match segment {
+                    Some(g) => paired_in(&results, g, baseline, i, m),
+                    None => paired(&results, baseline, i, m),
+                })
                 .collect(),
         })
         .collect();
+    let segment_id = segment.and_then(|g| {
+        results
+            .strategies
+            .first()
+            .and_then(|s| s.segments.get(g))
+            .map(|x| x.id.clone())
+    });
     Comparison {
         schema: COMPARE_SCHEMA,
         scenario: results.scenario.clone(),
@@ -94,6 +121,7 @@ pub fn from_results(results: RunResults, baseline: usize) -> Comparison {
             .get(baseline)
             .map(|s| s.name.clone())
             .unwrap_or_default(),
+        segment: segment_id,
         comparisons,
         results,
     }

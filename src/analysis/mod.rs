@@ -32,6 +32,34 @@ pub fn estimate(r: &RunResults, i: usize, m: Metric) -> Option<Estimate> {
     ))
 }
 
+/// [`estimate`] over the customers of segment `g` (file order) only.
+pub fn estimate_in(r: &RunResults, g: usize, i: usize, m: Metric) -> Option<Estimate> {
+    let seg = r.acc.as_ref()?.strategies.get(i)?.segments.get(g)?;
+    let k = m.slot();
+    Some(Estimate::from_sums(
+        seg.metric_sum[k],
+        seg.metric_sq[k],
+        seg.customers,
+    ))
+}
+
+/// [`paired`] over the customers of segment `g` only (still paired: the same customers).
+pub fn paired_in(r: &RunResults, g: usize, a: usize, b: usize, m: Metric) -> Option<Paired> {
+    let base = estimate_in(r, g, a, m)?;
+    let other = estimate_in(r, g, b, m)?;
+    let difference = r.paired_difference_in(g, a, b, m.slot())?;
+    let independent_se = base.se.hypot(other.se);
+    Some(Paired {
+        metric: m,
+        base,
+        other,
+        difference,
+        significant: difference.significant(),
+        independent_se,
+        se_ratio: (difference.se > 0.0).then(|| independent_se / difference.se),
+    })
+}
+
 /// A paired difference `b − a` of one metric, with what independent runs would have given.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Paired {

@@ -22,6 +22,9 @@ pub struct CompareArgs {
     /// Number of simulated customers (the same customers for every strategy).
     #[arg(short = 'n', long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub customers: u64,
+    /// Compare over this segment's customers only (a segment id); default all customers.
+    #[arg(long)]
+    pub segment: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -46,6 +49,26 @@ pub fn cmd_compare(args: &CompareArgs) -> Result<u8, CliError> {
             model.scenario.strategies[baseline].name
         )));
     }
+    let segment = match &args.segment {
+        None => None,
+        Some(id) => match model.scenario.segments.iter().position(|g| g.id == *id) {
+            Some(g) => Some(g),
+            None => {
+                let known: Vec<&str> = model
+                    .scenario
+                    .segments
+                    .iter()
+                    .map(|g| g.id.as_str())
+                    .collect();
+                return Err(CliError::Usage(format!(
+                    "error: unknown segment \"{}\"\n  hint: the scenario's segments: {}",
+                    id.escape_debug(),
+                    known.join(", ")
+                )));
+            }
+        },
+    };
     let results = simulate_with_progress(&model, &spec, args.output.quiet);
-    args.output.write(&compare::from_results(results, 0))
+    args.output
+        .write(&compare::from_results_in(results, 0, segment))
 }

@@ -61,6 +61,12 @@ pub fn table(c: &Comparison) -> String {
         c.period,
         c.currency
     );
+    if let Some(g) = &c.segment {
+        let _ = writeln!(
+            out,
+            "Segment \"{g}\" only: per initial customer of the segment, paired on its customers."
+        );
+    }
     let _ = writeln!(
         out,
         "* = the 95 % interval excludes 0.  CRN gain = SE of independent runs / paired SE \

@@ -80,3 +80,56 @@ fn compare_usage_errors() {
     let (code, _, _) = run(&["compare", "no/such/file.ron"]);
     assert_eq!(code, Some(4));
 }
+
+/// `compare --segment ID` compares over that segment's customers, paired, and says so; its
+/// numbers are the library's per-segment paired differences of the same run; an unknown id is
+/// a usage error listing the segments.
+#[test]
+fn compare_over_one_segment() {
+    let file = "scenarios/retail-bank.ron";
+    let (code, out, err) = run(&[
+        "compare",
+        file,
+        "--segment",
+        "affluent",
+        "-n",
+        "6000",
+        "-f",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["segment"], "affluent");
+    let m = cxsim::model::load::load_file(std::path::Path::new(file)).expect("loads");
+    let spec = cxsim::engine::RunSpec::all_strategies(&m, 6000, 1);
+    let r = cxsim::run::simulate(&m, &spec);
+    let g = m
+        .scenario
+        .segments
+        .iter()
+        .position(|x| x.id == "affluent")
+        .expect("affluent");
+    let npv = cxsim::results::Metric::Npv;
+    let d = cxsim::analysis::paired_in(&r, g, 0, 1, npv).expect("paired in segment");
+    let first = &v["comparisons"][0]["metrics"];
+    let row = first
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .find(|x| x["metric"] == "npv" || x["metric"] == "Npv")
+        .expect("an NPV row");
+    assert_eq!(row["difference"]["mean"].as_f64(), Some(d.difference.mean));
+    assert_eq!(row["difference"]["se"].as_f64(), Some(d.difference.se));
+    // And it differs from the whole's.
+    let whole = cxsim::analysis::paired(&r, 0, 1, npv).expect("paired");
+    assert_ne!(whole.difference.mean, d.difference.mean);
+
+    let (code, _, err) = run(&["compare", file, "--segment", "rich", "-n", "2000", "-q"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("unknown segment \"rich\""), "{err}");
+    assert!(
+        err.contains("mass-market, digital-natives, affluent"),
+        "{err}"
+    );
+}

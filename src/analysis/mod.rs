@@ -45,19 +45,28 @@ pub fn estimate_in(r: &RunResults, g: usize, i: usize, m: Metric) -> Option<Esti
 
 /// [`paired`] over the customers of segment `g` only (still paired: the same customers).
 pub fn paired_in(r: &RunResults, g: usize, a: usize, b: usize, m: Metric) -> Option<Paired> {
-    let base = estimate_in(r, g, a, m)?;
-    let other = estimate_in(r, g, b, m)?;
-    let difference = r.paired_difference_in(g, a, b, m.slot())?;
-    let independent_se = base.se.hypot(other.se);
-    Some(Paired {
-        metric: m,
-        base,
-        other,
-        difference,
-        significant: difference.significant(),
-        independent_se,
-        se_ratio: (difference.se > 0.0).then(|| independent_se / difference.se),
-    })
+    Some(Paired::of(
+        m,
+        estimate_in(r, g, a, m)?,
+        estimate_in(r, g, b, m)?,
+        r.paired_difference_in(g, a, b, m.slot())?,
+    ))
+}
+
+impl Paired {
+    /// The comparison of `base` and `other` whose paired difference is `difference`.
+    fn of(metric: Metric, base: Estimate, other: Estimate, difference: Estimate) -> Paired {
+        let independent_se = base.se.hypot(other.se);
+        Paired {
+            metric,
+            base,
+            other,
+            difference,
+            significant: difference.significant(),
+            independent_se,
+            se_ratio: (difference.se > 0.0).then(|| independent_se / difference.se),
+        }
+    }
 }
 
 /// A paired difference `b − a` of one metric, with what independent runs would have given.
@@ -83,19 +92,12 @@ pub struct Paired {
 
 /// Paired difference of metric `m` between arms `a` (reference) and `b`.
 pub fn paired(r: &RunResults, a: usize, b: usize, m: Metric) -> Option<Paired> {
-    let base = estimate(r, a, m)?;
-    let other = estimate(r, b, m)?;
-    let difference = r.paired_difference(a, b, m.slot())?;
-    let independent_se = base.se.hypot(other.se);
-    Some(Paired {
-        metric: m,
-        base,
-        other,
-        difference,
-        significant: difference.significant(),
-        independent_se,
-        se_ratio: (difference.se > 0.0).then(|| independent_se / difference.se),
-    })
+    Some(Paired::of(
+        m,
+        estimate(r, a, m)?,
+        estimate(r, b, m)?,
+        r.paired_difference(a, b, m.slot())?,
+    ))
 }
 
 /// A difference with the conservative standard error of independent estimates (used only to

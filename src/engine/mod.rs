@@ -974,6 +974,27 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                     )
                 };
             }
+            // `n` occurrences of a touchpoint that need not run every period.
+            macro_rules! counted {
+                ($n:expr) => {{
+                    let n: u32 = $n;
+                    tp_runs[tp.file_index] += u64::from(n);
+                    *harm_slot = 0.0;
+                    for j in 0..n {
+                        occurrence!(
+                            k,
+                            tp,
+                            fail_count,
+                            &mut *harm_slot,
+                            true,
+                            j,
+                            true,
+                            Lin::apply_harm,
+                            tp.opens_incident
+                        );
+                    }
+                }};
+            }
             match tp.op {
                 Op::PlainSatisfied if !ORG => straight!(Lin::apply_harm_one::<0>, false),
                 Op::PlainLoyal if !ORG => straight!(Lin::apply_harm_one::<2>, false),
@@ -1002,21 +1023,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                 Op::OnIncident if period_incidents == 0 => *harm_slot = 0.0,
                 Op::OnIncident | Op::Counted => {
                     let n = occurrences(tp, &mut rng, counts, period_incidents);
-                    tp_runs[tp.file_index] += u64::from(n);
-                    *harm_slot = 0.0;
-                    for j in 0..n {
-                        occurrence!(
-                            k,
-                            tp,
-                            fail_count,
-                            &mut *harm_slot,
-                            true,
-                            j,
-                            true,
-                            Lin::apply_harm,
-                            tp.opens_incident
-                        );
-                    }
+                    counted!(n);
                 }
                 // Its own arm, so the other paths never test a gate. A closed gate draws
                 // nothing: restricting a touchpoint leaves every other draw where it was.
@@ -1026,21 +1033,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
                     } else {
                         0
                     };
-                    tp_runs[tp.file_index] += u64::from(n);
-                    *harm_slot = 0.0;
-                    for j in 0..n {
-                        occurrence!(
-                            k,
-                            tp,
-                            fail_count,
-                            &mut *harm_slot,
-                            true,
-                            j,
-                            true,
-                            Lin::apply_harm,
-                            tp.opens_incident
-                        );
-                    }
+                    counted!(n);
                 }
             }
         }

@@ -52,20 +52,7 @@ pub fn strategy_result(
     let s = &model.scenario;
     let n = a.accounts;
     let nf = n.max(1) as f64;
-    let mut alive = n;
-    let retention = (0..a.churned_at.len())
-        .map(|t| {
-            alive -= a.churned_at[t];
-            let e = Estimate::proportion(alive, n);
-            RetentionPoint {
-                period: t as u32,
-                mean: e.mean,
-                lo: e.lo,
-                hi: e.hi,
-                se: e.se,
-            }
-        })
-        .collect();
+    let retention = super::retention_curve(&a.churned_at, n);
     let lost: u64 = a.churned_at.iter().sum();
     let every = model.report_every() as usize;
     let n_roles = a.role_contacts.len();

@@ -173,25 +173,63 @@ pub struct StrategyResult {
 impl StrategyResult {
     /// The estimate of `m` from the per-strategy figures (retention: at the horizon).
     pub fn metric(&self, m: Metric) -> Estimate {
-        match m {
-            Metric::Revenue => self.revenue_per_customer,
-            Metric::Cost => self.cost_per_customer,
-            Metric::Npv => self.npv_per_customer,
-            Metric::Clv => self.clv_per_customer,
-            Metric::Incidents => self.incidents_per_customer,
-            Metric::Escalations => self.escalations_per_customer,
-            Metric::Lifetime => self.lifetime_periods,
-            Metric::Retention => self
-                .retention
-                .last()
-                .map_or(Estimate::with_se(0.0, 0.0), |p| Estimate {
-                    mean: p.mean,
-                    se: p.se,
-                    lo: p.lo,
-                    hi: p.hi,
-                }),
-        }
+        pick_metric(
+            m,
+            [
+                self.revenue_per_customer,
+                self.cost_per_customer,
+                self.npv_per_customer,
+                self.clv_per_customer,
+                self.incidents_per_customer,
+                self.escalations_per_customer,
+                self.lifetime_periods,
+            ],
+            &self.retention,
+        )
     }
+}
+
+/// Metric `m` of figures given as (revenue, cost, NPV, CLV, incidents, escalations, lifetime)
+/// and a retention curve (retention: at its last period).
+pub fn pick_metric(m: Metric, e: [Estimate; 7], retention: &[RetentionPoint]) -> Estimate {
+    match m {
+        Metric::Revenue => e[0],
+        Metric::Cost => e[1],
+        Metric::Npv => e[2],
+        Metric::Clv => e[3],
+        Metric::Incidents => e[4],
+        Metric::Escalations => e[5],
+        Metric::Lifetime => e[6],
+        Metric::Retention => retention
+            .last()
+            .map_or(Estimate::with_se(0.0, 0.0), |p| Estimate {
+                mean: p.mean,
+                se: p.se,
+                lo: p.lo,
+                hi: p.hi,
+            }),
+    }
+}
+
+/// The share of `n` units still active after each period, from the count lost in period t
+/// (index t), with binomial intervals.
+pub fn retention_curve(churned_at: &[u64], n: u64) -> Vec<RetentionPoint> {
+    let mut alive = n;
+    churned_at
+        .iter()
+        .enumerate()
+        .map(|(t, &c)| {
+            alive -= c.min(alive);
+            let e = Estimate::proportion(alive, n);
+            RetentionPoint {
+                period: t as u32,
+                mean: e.mean,
+                lo: e.lo,
+                hi: e.hi,
+                se: e.se,
+            }
+        })
+        .collect()
 }
 
 /// Touchpoint evaluations of a run: every touchpoint occurrence the kernel decided, summed

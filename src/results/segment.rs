@@ -35,24 +35,19 @@ pub struct SegmentResult {
 impl SegmentResult {
     /// The estimate of `m` (retention: at the horizon), as `StrategyResult::metric`.
     pub fn metric(&self, m: Metric) -> Estimate {
-        match m {
-            Metric::Revenue => self.revenue_per_customer,
-            Metric::Cost => self.cost_per_customer,
-            Metric::Npv => self.npv_per_customer,
-            Metric::Clv => self.clv_per_customer,
-            Metric::Incidents => self.incidents_per_customer,
-            Metric::Escalations => self.escalations_per_customer,
-            Metric::Lifetime => self.lifetime_periods,
-            Metric::Retention => self
-                .retention
-                .last()
-                .map_or(Estimate::with_se(0.0, 0.0), |p| Estimate {
-                    mean: p.mean,
-                    se: p.se,
-                    lo: p.lo,
-                    hi: p.hi,
-                }),
-        }
+        super::pick_metric(
+            m,
+            [
+                self.revenue_per_customer,
+                self.cost_per_customer,
+                self.npv_per_customer,
+                self.clv_per_customer,
+                self.incidents_per_customer,
+                self.escalations_per_customer,
+                self.lifetime_periods,
+            ],
+            &self.retention,
+        )
     }
 }
 
@@ -66,23 +61,7 @@ pub fn strategy_segments(model: &Model, si: usize, sums: &[SegmentAcc]) -> Vec<S
         .zip(sums)
         .map(|(seg, g)| {
             let n = g.customers;
-            let mut alive = n;
-            let retention = g
-                .churned_at
-                .iter()
-                .enumerate()
-                .map(|(t, &c)| {
-                    alive -= c.min(alive);
-                    let e = Estimate::proportion(alive, n);
-                    RetentionPoint {
-                        period: t as u32,
-                        mean: e.mean,
-                        lo: e.lo,
-                        hi: e.hi,
-                        se: e.se,
-                    }
-                })
-                .collect();
+            let retention = super::retention_curve(&g.churned_at, n);
             let est = |m: usize| Estimate::from_sums(g.metric_sum[m], g.metric_sq[m], n);
             let churners: u64 = g.churned_at.iter().sum();
             let share = |c: usize| Estimate::share(g.churn_cause[c], g.churn_cause_sq[c], churners);

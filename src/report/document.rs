@@ -194,7 +194,52 @@ pub fn run_doc(r: &RunResults) -> Doc {
         rows.push(row);
     }
     blocks.push(Block::Heading(s("Per initial customer")));
-    blocks.push(Block::Table { head, rows });
+    blocks.push(Block::Table {
+        head: head.clone(),
+        rows,
+    });
+    // The same figures per segment, from the same run (docs/model.md §15).
+    for (g, seg) in r
+        .strategies
+        .first()
+        .map_or(&[][..], |st| st.segments.as_slice())
+        .iter()
+        .enumerate()
+    {
+        blocks.push(Block::Heading(format!("Segment {}", seg.id)));
+        blocks.push(Block::Para(format!(
+            "{} of the simulated customers{}; per initial customer of the segment.",
+            group_thousands(seg.customers),
+            if seg.name.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", seg.name)
+            }
+        )));
+        let rows = Metric::ALL
+            .iter()
+            .map(|&m| {
+                let mut row = vec![s(m.label())];
+                for i in 0..r.strategies.len() {
+                    row.push(
+                        crate::analysis::estimate_in(r, g, i, m).map_or(String::new(), |e| {
+                            format!(
+                                "{} [{}, {}]",
+                                fmt_value(m, e.mean),
+                                fmt_value(m, e.lo),
+                                fmt_value(m, e.hi)
+                            )
+                        }),
+                    );
+                }
+                row
+            })
+            .collect();
+        blocks.push(Block::Table {
+            head: head.clone(),
+            rows,
+        });
+    }
     blocks.push(Block::Heading(s("Charts")));
     blocks.extend(svgs(run_charts(r)));
     Doc {

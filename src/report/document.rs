@@ -176,28 +176,29 @@ pub fn run_doc(r: &RunResults) -> Doc {
     ))];
     let mut head = vec![s("metric")];
     head.extend(r.strategies.iter().map(|st| st.name.clone()));
-    let mut rows = Vec::new();
-    for m in Metric::ALL {
-        let mut row = vec![s(m.label())];
-        for i in 0..r.strategies.len() {
-            row.push(
-                crate::analysis::estimate(r, i, m).map_or(String::new(), |e| {
-                    format!(
-                        "{} [{}, {}]",
-                        fmt_value(m, e.mean),
-                        fmt_value(m, e.lo),
-                        fmt_value(m, e.hi)
-                    )
-                }),
-            );
-        }
-        rows.push(row);
-    }
-    blocks.push(Block::Heading(s("Per initial customer")));
-    blocks.push(Block::Table {
+    // One row per metric, one cell per strategy: the estimate `get(strategy, metric)` gives.
+    let table = |get: &dyn Fn(usize, Metric) -> Option<crate::results::Estimate>| Block::Table {
         head: head.clone(),
-        rows,
-    });
+        rows: Metric::ALL
+            .iter()
+            .map(|&m| {
+                let mut row = vec![s(m.label())];
+                row.extend((0..r.strategies.len()).map(|i| {
+                    get(i, m).map_or(String::new(), |e| {
+                        format!(
+                            "{} [{}, {}]",
+                            fmt_value(m, e.mean),
+                            fmt_value(m, e.lo),
+                            fmt_value(m, e.hi)
+                        )
+                    })
+                }));
+                row
+            })
+            .collect(),
+    };
+    blocks.push(Block::Heading(s("Per initial customer")));
+    blocks.push(table(&|i, m| crate::analysis::estimate(r, i, m)));
     // The same figures per segment, from the same run (docs/model.md §15).
     for (g, seg) in r
         .strategies
@@ -216,29 +217,7 @@ pub fn run_doc(r: &RunResults) -> Doc {
                 format!(" ({})", seg.name)
             }
         )));
-        let rows = Metric::ALL
-            .iter()
-            .map(|&m| {
-                let mut row = vec![s(m.label())];
-                for i in 0..r.strategies.len() {
-                    row.push(
-                        crate::analysis::estimate_in(r, g, i, m).map_or(String::new(), |e| {
-                            format!(
-                                "{} [{}, {}]",
-                                fmt_value(m, e.mean),
-                                fmt_value(m, e.lo),
-                                fmt_value(m, e.hi)
-                            )
-                        }),
-                    );
-                }
-                row
-            })
-            .collect();
-        blocks.push(Block::Table {
-            head: head.clone(),
-            rows,
-        });
+        blocks.push(table(&|i, m| crate::analysis::estimate_in(r, g, i, m)));
     }
     blocks.push(Block::Heading(s("Charts")));
     blocks.extend(svgs(run_charts(r)));

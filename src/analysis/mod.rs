@@ -6,6 +6,7 @@
 //! so every pair sees the same customers with the same random numbers and paired differences
 //! come with their standard error from the run's cross-products (docs/model.md §7, docs/analysis.md).
 
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod diagnose;

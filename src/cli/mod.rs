@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 
 pub mod batch;
+pub mod calibrate;
 pub mod check;
 pub mod diff;
 pub mod merge;
@@ -90,6 +91,9 @@ pub enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// One-at-a-time sensitivity of a metric to each touchpoint and key parameter (tornado).
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Fit churn propensities and touchpoint qualities to the company's data (cohort survival,
+    /// a customer export, touchpoint rates); write the calibrated journey and the fit report.
+    Calibrate(calibrate::CalibrateArgs),
     /// Internal management review of the advocacy programme: escalations, resolution, trials,
     /// cost and the revenue retained against the programme switched off (paired).
     Review(review::ReviewArgs),
@@ -194,6 +198,7 @@ pub fn main_with(cli: Cli) -> u8 {
         Some(Command::Optimize(args)) => optimize::cmd_optimize(&args),
         Some(Command::Diagnose(args)) => diagnose::cmd_diagnose(&args),
         Some(Command::Sensitivity(args)) => sensitivity::cmd_sensitivity(&args),
+        Some(Command::Calibrate(args)) => calibrate::cmd_calibrate(&args),
         Some(Command::Edit { file }) => cmd_edit(Some(&file)),
         Some(Command::Merge(args)) => merge::cmd_merge(&args),
         Some(Command::Check(args)) => check::cmd_check(&args),

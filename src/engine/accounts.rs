@@ -202,7 +202,7 @@ pub(super) fn simulate_account(
     period_sums: &mut [PeriodSums],
     scratch: &mut Scratch,
 ) -> [f64; M] {
-    let Scratch { counts, harms } = scratch;
+    let Scratch { counts, harms, .. } = scratch;
     let CustomerStart {
         rng: account_rng,
         segment,

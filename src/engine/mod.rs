@@ -10,6 +10,7 @@ pub mod hazard;
 pub mod org;
 pub mod reduce;
 pub mod rng;
+pub mod trace;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -656,6 +657,7 @@ impl Engine {
         let mut scratch = Scratch {
             counts: vec![[0u32; 2]; max_tp],
             harms: attribution::HarmGrid::new(c.horizon, max_tp),
+            trace: None,
         };
         let mut values = vec![[0.0f64; M]; n_s];
         // Failures per arm and run position, added to `tp_failures` at the end of the unit.
@@ -677,16 +679,7 @@ impl Engine {
                 // The organisation kernel (per-period qualities, recoveries) only when needed,
                 // so the plain model's loop is unchanged.
                 // The advocacy kernel likewise only for arms with a programme.
-                let sim = match (st.any_after, st.org(), st.adv.is_some()) {
-                    (true, false, false) => simulate_customer::<true, false, false>,
-                    (false, false, false) => simulate_customer::<false, false, false>,
-                    (true, true, false) => simulate_customer::<true, true, false>,
-                    (false, true, false) => simulate_customer::<false, true, false>,
-                    (true, false, true) => simulate_customer::<true, false, true>,
-                    (false, false, true) => simulate_customer::<false, false, true>,
-                    (true, true, true) => simulate_customer::<true, true, true>,
-                    (false, true, true) => simulate_customer::<false, true, true>,
-                };
+                let sim = kernel(st);
                 // Accounts (docs/model.md §12) have their own kernel, for their segments only.
                 let account = st
                     .accounts
@@ -775,6 +768,8 @@ struct Scratch {
     counts: Vec<[u32; 2]>,
     /// The customer's failure harms by period and run position (see `attribution`).
     harms: attribution::HarmGrid,
+    /// `Some` only for [`trace`]: each period's hazard multiplier m (h = θ·m) is pushed.
+    trace: Option<Vec<f64>>,
 }
 
 /// A customer's draws before the journey: the stream, the segment and θ.
@@ -811,6 +806,32 @@ impl CustomerStart {
     }
 }
 
+/// The plain kernel's signature (see [`simulate_customer`]).
+type Kernel = fn(
+    usize,
+    &ArmC,
+    CustomerStart,
+    &mut StrategyAcc,
+    &mut [PeriodSums],
+    &mut Scratch,
+    &mut [u64],
+) -> [f64; M];
+
+/// The plain kernel compiled for what `st` uses: follow-on triggers, the organisation, the
+/// advocacy programme. What an arm does not use is compiled out, so its loop is unchanged.
+fn kernel(st: &ArmC) -> Kernel {
+    match (st.any_after, st.org(), st.adv.is_some()) {
+        (true, false, false) => simulate_customer::<true, false, false>,
+        (false, false, false) => simulate_customer::<false, false, false>,
+        (true, true, false) => simulate_customer::<true, true, false>,
+        (false, true, false) => simulate_customer::<false, true, false>,
+        (true, false, true) => simulate_customer::<true, false, true>,
+        (false, false, true) => simulate_customer::<false, false, true>,
+        (true, true, true) => simulate_customer::<true, true, true>,
+        (false, true, true) => simulate_customer::<false, true, true>,
+    }
+}
+
 /// Simulates one customer under one strategy; returns the per-customer metrics.
 ///
 /// Hot loop: no allocation, no hashing; `counts` and `harms` are per-worker scratch. Periods
@@ -826,7 +847,11 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
     scratch: &mut Scratch,
     fails: &mut [u64],
 ) -> [f64; M] {
-    let Scratch { counts, harms } = scratch;
+    let Scratch {
+        counts,
+        harms,
+        trace,
+    } = scratch;
     let CustomerStart {
         mut rng,
         segment,
@@ -1058,10 +1083,18 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
 
         let draw = rng.next32();
         // A get-well plan has its own churn risk: θ times the plan's multiplier.
-        let risk = match adv {
-            Some(a) if ADV && in_plan => hazard::ChurnRisk::new(theta * a.churn_multiplier),
-            _ => risk,
+        let plan_multiplier = match adv {
+            Some(a) if ADV && in_plan => Some(a.churn_multiplier),
+            _ => None,
         };
+        let risk = match plan_multiplier {
+            Some(f) => hazard::ChurnRisk::new(theta * f),
+            None => risk,
+        };
+        if let Some(tr) = trace.as_mut() {
+            let x = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
+            tr.push(plan_multiplier.unwrap_or(1.0) * libm::exp(-x));
+        }
         // Decided as with libm's exp (identical bits everywhere), mostly without x or exp.
         if risk.churns(draw, || w[0] * s[0] + w[1] * s[1] + w[2] * s[2]) {
             churned_at = t0 + 1;

@@ -6,6 +6,7 @@
 //! so that files written today keep loading.
 
 pub mod accounts;
+pub mod data;
 pub mod acquisition;
 pub mod advocacy;
 pub mod error;

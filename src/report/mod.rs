@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod acquisition;
 pub mod advocacy;
+pub mod calibrate;
 pub mod chart;
 pub mod check;
 pub mod compare;

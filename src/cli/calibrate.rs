@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::output::{ChartFormat, write_charts};
-use super::{CliError, emit, exit, is_stdout, load_model, refuse_input_as_output, resolve_strategies};
+use super::{
+    CliError, emit, exit, is_stdout, load_model, refuse_input_as_output, resolve_strategies,
+};
 use crate::analysis::calibrate::{CalibrateSpec, calibrate};
 use crate::format::data::{Data, ExportOptions, Stamp, read_data};
 use crate::format::parse::to_canonical_ron;
@@ -96,8 +98,10 @@ pub fn cmd_calibrate(args: &CalibrateArgs) -> Result<u8, CliError> {
             .data
             .iter()
             .map(|p| {
-                p.file_name()
-                    .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
             })
             .collect(),
     };

@@ -109,7 +109,14 @@ impl Stamp {
     fn periods_until(self, later: Stamp, unit: PeriodUnit) -> Option<i64> {
         match (self, later) {
             (Stamp::Period(a), Stamp::Period(b)) => Some(b - a),
-            (Stamp::Date { y, m, d }, Stamp::Date { y: y2, m: m2, d: d2 }) => {
+            (
+                Stamp::Date { y, m, d },
+                Stamp::Date {
+                    y: y2,
+                    m: m2,
+                    d: d2,
+                },
+            ) => {
                 let days = days_from_civil(y2, m2, d2) - days_from_civil(y, m, d);
                 let months = (y2 - y) * 12 + i64::from(m2) - i64::from(m) - i64::from(d2 < d);
                 Some(match unit {
@@ -151,7 +158,11 @@ impl Stamp {
                         d: days_in_month(y, m - 1),
                     }
                 } else {
-                    Stamp::Date { y: y - 1, m: 12, d: 31 }
+                    Stamp::Date {
+                        y: y - 1,
+                        m: 12,
+                        d: 31,
+                    }
                 }
             }
         }
@@ -241,7 +252,10 @@ impl Table<'_> {
             self.error(
                 line,
                 Some(col),
-                format!("{} must be a whole number of customers, not \"{v}\"", self.header[col]),
+                format!(
+                    "{} must be a whole number of customers, not \"{v}\"",
+                    self.header[col]
+                ),
                 "write a count such as 1000 (no decimals, separators or signs)",
             )
         })
@@ -525,7 +539,10 @@ fn customer_export(t: &Table, opts: ExportOptions) -> Result<Vec<Cohort>, LoadEr
             t.error(
                 line,
                 Some(c),
-                format!("{} must be a date (2024-03-15) or a period number, not \"{v}\"", t.header[c]),
+                format!(
+                    "{} must be a date (2024-03-15) or a period number, not \"{v}\"",
+                    t.header[c]
+                ),
                 "write dates as YYYY-MM-DD, or every start and end as whole period numbers",
             )
         })
@@ -543,7 +560,12 @@ fn customer_export(t: &Table, opts: ExportOptions) -> Result<Vec<Cohort>, LoadEr
         let line = *line;
         let id = t.field(rec, cc);
         if id.is_empty() {
-            return Err(t.error(line, Some(cc), "the customer id is empty".into(), "give every customer an id"));
+            return Err(t.error(
+                line,
+                Some(cc),
+                "the customer id is empty".into(),
+                "give every customer an id",
+            ));
         }
         if !seen.insert(id.to_string()) {
             return Err(t.error(
@@ -588,7 +610,9 @@ fn customer_export(t: &Table, opts: ExportOptions) -> Result<Vec<Cohort>, LoadEr
     }
     let as_of = opts.as_of.or(latest).unwrap_or(Stamp::Period(0));
     // (segment, start) → per customer: (periods observed, churned in the last?).
-    let mut cohorts: BTreeMap<(Option<String>, Stamp), Vec<(u32, bool)>> = BTreeMap::new();
+    // Per customer: (periods observed or churn period, churned?).
+    type Members = Vec<(u32, bool)>;
+    let mut cohorts: BTreeMap<(Option<String>, Stamp), Members> = BTreeMap::new();
     for r in &rows {
         let Some(age) = r.start.periods_until(as_of, opts.unit) else {
             return Err(t.error(
@@ -602,7 +626,11 @@ fn customer_export(t: &Table, opts: ExportOptions) -> Result<Vec<Cohort>, LoadEr
             return Err(t.error(
                 r.line,
                 Some(stc),
-                format!("start {} is after the export date {}", r.start.show(), as_of.show()),
+                format!(
+                    "start {} is after the export date {}",
+                    r.start.show(),
+                    as_of.show()
+                ),
                 "drop customers who started after the export, or give a later --as-of",
             ));
         }
@@ -659,7 +687,12 @@ fn rate_table(t: &Table) -> Result<Vec<RateRow>, LoadError> {
         let line = *line;
         let touchpoint = t.field(rec, tc).to_string();
         if touchpoint.is_empty() {
-            return Err(t.error(line, Some(tc), "the touchpoint id is empty".into(), "give the touchpoint's id as in the journey file"));
+            return Err(t.error(
+                line,
+                Some(tc),
+                "the touchpoint id is empty".into(),
+                "give the touchpoint's id as in the journey file",
+            ));
         }
         let successes = t.count(line, rec, sc)?;
         let trials = t.count(line, rec, nc)?;
@@ -675,7 +708,12 @@ fn rate_table(t: &Table) -> Result<Vec<RateRow>, LoadError> {
             Some(c) if !t.field(rec, c).is_empty() => {
                 let v = t.field(rec, c);
                 Some(v.parse::<u32>().map_err(|_| {
-                    t.error(line, Some(c), format!("period must be a whole number ≥ 0, not \"{v}\""), "leave it empty for all periods")
+                    t.error(
+                        line,
+                        Some(c),
+                        format!("period must be a whole number ≥ 0, not \"{v}\""),
+                        "leave it empty for all periods",
+                    )
                 })?)
             }
             _ => None,
@@ -704,9 +742,22 @@ mod tests {
         assert_eq!(d("2024-01-15").periods_until(d("2024-03-14"), m), Some(1));
         assert_eq!(d("2024-01-15").periods_until(d("2024-03-15"), m), Some(2));
         assert_eq!(d("2024-01-31").periods_until(d("2024-02-29"), m), Some(0));
-        assert_eq!(d("2023-12-01").periods_until(d("2024-12-01"), PeriodUnit::Year), Some(1));
-        assert_eq!(d("2024-02-28").periods_until(d("2024-03-01"), PeriodUnit::Day), Some(2));
-        assert_eq!(d("1970-01-01"), Stamp::Date { y: 1970, m: 1, d: 1 });
+        assert_eq!(
+            d("2023-12-01").periods_until(d("2024-12-01"), PeriodUnit::Year),
+            Some(1)
+        );
+        assert_eq!(
+            d("2024-02-28").periods_until(d("2024-03-01"), PeriodUnit::Day),
+            Some(2)
+        );
+        assert_eq!(
+            d("1970-01-01"),
+            Stamp::Date {
+                y: 1970,
+                m: 1,
+                d: 1
+            }
+        );
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert!(d("2024-01-15").is_boundary(d("2024-03-15"), 2, m));

@@ -6,9 +6,9 @@
 //! so that files written today keep loading.
 
 pub mod accounts;
-pub mod data;
 pub mod acquisition;
 pub mod advocacy;
+pub mod data;
 pub mod error;
 pub mod locate;
 pub mod org;

@@ -12,6 +12,7 @@ mod analysis_sensitivity;
 mod arms;
 mod batch_diff;
 mod beta;
+mod calibrate;
 mod check;
 mod cli;
 mod cli_analysis;

@@ -31,6 +31,9 @@ use crate::model::{Model, validate};
 use optim::{CHI2_1_95, covariance, fit, profile_interval};
 use survival::{Form, PathCurve, Prop, cohort_cells, cohort_log_lik, curve};
 
+/// A propensity's parameter: its name, the map back from the fitted coordinate, its file value.
+type Part = (&'static str, fn(f64) -> f64, f64);
+
 pub const CALIBRATE_SCHEMA: &str = "cxsim.calibrate/1";
 
 /// 1.959964: the two-sided 95 % normal quantile.
@@ -204,9 +207,7 @@ fn targets_of(s: &Scenario, path: &FieldPath) -> Result<Vec<Target>, CalibrateEr
                 "segment",
             )?)])
         }
-        [l, Step::Index(_), f, _]
-            if *l == field("segments") && *f == field("churn_propensity") =>
-        {
+        [l, Step::Index(_), f, _] if *l == field("segments") && *f == field("churn_propensity") => {
             Err(err(
                 format!("{path}: α and β are fitted together"),
                 format!("write {}", {
@@ -225,7 +226,9 @@ fn targets_of(s: &Scenario, path: &FieldPath) -> Result<Vec<Target>, CalibrateEr
             }])
         }
         [l, Step::Index(i), b, Step::Key(id), f]
-            if *l == field("touchpoints") && *b == field("by_segment") && *f == field("quality") =>
+            if *l == field("touchpoints")
+                && *b == field("by_segment")
+                && *f == field("quality") =>
         {
             let tp = in_range(*i, s.touchpoints.len(), "touchpoint")?;
             let seg = s.segments.iter().position(|x| x.id == *id).ok_or_else(|| {
@@ -233,7 +236,11 @@ fn targets_of(s: &Scenario, path: &FieldPath) -> Result<Vec<Target>, CalibrateEr
                     format!("{path}: no segment \"{id}\""),
                     format!(
                         "known: {}",
-                        s.segments.iter().map(|x| x.id.as_str()).collect::<Vec<_>>().join(", ")
+                        s.segments
+                            .iter()
+                            .map(|x| x.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             })?;
@@ -284,24 +291,37 @@ fn cohort_segments(s: &Scenario, cohorts: &[Cohort]) -> Result<Vec<Option<usize>
         .iter()
         .map(|c| match &c.segment {
             None => Ok(None),
-            Some(id) => s.segments.iter().position(|g| &g.id == id).map(Some).ok_or_else(|| {
-                err(
-                    format!(
-                        "{}: cohort data for segment \"{id}\", which the journey does not have",
-                        c.source.display()
-                    ),
-                    format!(
-                        "known segments: {}",
-                        s.segments.iter().map(|g| g.id.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-            }),
+            Some(id) => s
+                .segments
+                .iter()
+                .position(|g| &g.id == id)
+                .map(Some)
+                .ok_or_else(|| {
+                    err(
+                        format!(
+                            "{}: cohort data for segment \"{id}\", which the journey does not have",
+                            c.source.display()
+                        ),
+                        format!(
+                            "known segments: {}",
+                            s.segments
+                                .iter()
+                                .map(|g| g.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                }),
         })
         .collect()
 }
 
 /// Fits `spec.fit` in `model` to `data`.
-pub fn calibrate(model: &Model, data: &Data, spec: &CalibrateSpec) -> Result<Calibration, CalibrateError> {
+pub fn calibrate(
+    model: &Model,
+    data: &Data,
+    spec: &CalibrateSpec,
+) -> Result<Calibration, CalibrateError> {
     let s = &model.scenario;
     let strategy = s
         .strategies
@@ -399,7 +419,10 @@ pub fn calibrate(model: &Model, data: &Data, spec: &CalibrateSpec) -> Result<Cal
         }
         if spec.holdout >= last {
             return Err(err(
-                format!("--holdout {} leaves no period to fit on (data end at period {last})", spec.holdout),
+                format!(
+                    "--holdout {} leaves no period to fit on (data end at period {last})",
+                    spec.holdout
+                ),
                 format!("hold out at most {} periods", last - 1),
             ));
         }
@@ -451,7 +474,10 @@ pub fn calibrate(model: &Model, data: &Data, spec: &CalibrateSpec) -> Result<Cal
                     .collect();
                 if ps.is_empty() {
                     return Err(err(
-                        format!("no traced customer fell in segment \"{}\"", s.segments[g].id),
+                        format!(
+                            "no traced customer fell in segment \"{}\"",
+                            s.segments[g].id
+                        ),
                         "raise --customers",
                     ));
                 }
@@ -466,7 +492,9 @@ pub fn calibrate(model: &Model, data: &Data, spec: &CalibrateSpec) -> Result<Cal
             (Some(Form::Closed), Propensity::Beta { .. }) => {
                 "maximum likelihood, exact shifted-beta-geometric".to_string()
             }
-            (Some(Form::Closed), Propensity::Fixed(_)) => "maximum likelihood, exact geometric".into(),
+            (Some(Form::Closed), Propensity::Fixed(_)) => {
+                "maximum likelihood, exact geometric".into()
+            }
             _ => format!(
                 "maximum likelihood, exact mixture over {} traced journey paths",
                 spec.customers
@@ -537,7 +565,7 @@ pub fn calibrate(model: &Model, data: &Data, spec: &CalibrateSpec) -> Result<Cal
         for (k, &g) in fitted.iter().enumerate() {
             let base = format!("segments[{g}].churn_propensity");
             let kind = s.segments[g].churn_propensity;
-            let parts: Vec<(&str, fn(f64) -> f64, f64)> = match kind {
+            let parts: Vec<Part> = match kind {
                 Propensity::Beta { alpha, beta } => {
                     vec![("alpha", f64::exp, alpha), ("beta", f64::exp, beta)]
                 }
@@ -551,7 +579,11 @@ pub fn calibrate(model: &Model, data: &Data, spec: &CalibrateSpec) -> Result<Cal
                     warnings.push(format!(
                         "{path} is not identified by the data: the likelihood stays within the \
                          95 % threshold out to {} (no {} bound)",
-                        if lo.is_none() { "very small values" } else { "very large values" },
+                        if lo.is_none() {
+                            "very small values"
+                        } else {
+                            "very large values"
+                        },
                         if lo.is_none() { "lower" } else { "upper" }
                     ));
                 }
@@ -634,7 +666,8 @@ pub fn calibrate(model: &Model, data: &Data, spec: &CalibrateSpec) -> Result<Cal
         }
         let df = cells - fit_cohorts.len() as i64 - best.len() as i64;
         let p_value = (df > 0).then(|| {
-            statrs::function::gamma::checked_gamma_ur(df as f64 / 2.0, stat / 2.0).unwrap_or(f64::NAN)
+            statrs::function::gamma::checked_gamma_ur(df as f64 / 2.0, stat / 2.0)
+                .unwrap_or(f64::NAN)
         });
         if let Some(p) = p_value
             && p < 0.05
@@ -667,7 +700,10 @@ pub fn calibrate(model: &Model, data: &Data, spec: &CalibrateSpec) -> Result<Cal
                     let mut b = best.clone();
                     a[i] += h;
                     b[i] -= h;
-                    let (ca, cb) = (curves_at(&a).unwrap_or_default(), curves_at(&b).unwrap_or_default());
+                    let (ca, cb) = (
+                        curves_at(&a).unwrap_or_default(),
+                        curves_at(&b).unwrap_or_default(),
+                    );
                     let (sa, sb) = (mix(&ca, *g), mix(&cb, *g));
                     (0..=periods).map(|t| (sa[t] - sb[t]) / (2.0 * h)).collect()
                 })
@@ -781,7 +817,11 @@ fn wilson(a: u64, n: u64) -> (f64, f64) {
 /// The binomial log-likelihood of s successes in n at rate r.
 fn binom_ll(s: f64, n: f64, r: f64) -> f64 {
     let a = if s > 0.0 { s * r.ln() } else { 0.0 };
-    let b = if n - s > 0.0 { (n - s) * (1.0 - r).ln() } else { 0.0 };
+    let b = if n - s > 0.0 {
+        (n - s) * (1.0 - r).ln()
+    } else {
+        0.0
+    };
     a + b
 }
 
@@ -837,7 +877,11 @@ fn fit_quality(
                 ),
                 format!(
                     "known: {}",
-                    s.touchpoints.iter().map(|x| x.id.as_str()).collect::<Vec<_>>().join(", ")
+                    s.touchpoints
+                        .iter()
+                        .map(|x| x.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -848,11 +892,18 @@ fn fit_quality(
             let id = &s.segments[g].id;
             (
                 format!("touchpoints[{}].by_segment[{id}].quality", t.id),
-                mine.iter().copied().filter(|r| r.segment.as_deref() == Some(id)).collect(),
+                mine.iter()
+                    .copied()
+                    .filter(|r| r.segment.as_deref() == Some(id))
+                    .collect(),
             )
         }
         None => {
-            let plain: Vec<&RateRow> = mine.iter().copied().filter(|r| r.segment.is_none()).collect();
+            let plain: Vec<&RateRow> = mine
+                .iter()
+                .copied()
+                .filter(|r| r.segment.is_none())
+                .collect();
             if plain.is_empty() && !mine.is_empty() {
                 warnings.push(format!(
                     "touchpoints[{}].quality: the rows name segments; pooled over them (fit \
@@ -883,7 +934,12 @@ fn fit_quality(
     let st = &s.strategies[strategy];
     let b = st.budget * st.emphasis.get(t.stage);
     // The response u: quality met = q + (1 − q)·u, so q = (met − u)/(1 − u).
-    let u = invested_quality(0.0, b, s.investment.max_uplift, s.investment.half_saturation);
+    let u = invested_quality(
+        0.0,
+        b,
+        s.investment.max_uplift,
+        s.investment.half_saturation,
+    );
     let base = |m: f64| {
         if u >= 1.0 {
             m

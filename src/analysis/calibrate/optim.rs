@@ -165,6 +165,7 @@ pub fn profile_interval(
     )
 }
 
+#[allow(clippy::needless_range_loop)] // symmetric fills read clearest by index
 /// The observed information −∇²ℓ at `x` by central differences, and its inverse (the
 /// asymptotic covariance) when it is positive definite.
 pub fn covariance(f: &(dyn Fn(&[f64]) -> f64 + Sync), x: &[f64]) -> Option<Vec<Vec<f64>>> {
@@ -195,6 +196,7 @@ pub fn covariance(f: &(dyn Fn(&[f64]) -> f64 + Sync), x: &[f64]) -> Option<Vec<V
     invert_spd(&info)
 }
 
+#[allow(clippy::needless_range_loop)] // triangular solves read clearest by index
 /// The inverse of a small symmetric positive-definite matrix (Cholesky); `None` if it is not
 /// positive definite (a flat or saddle-shaped likelihood).
 fn invert_spd(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
@@ -247,13 +249,25 @@ mod tests {
             -0.5 * (b * u * u - 2.0 * c * u * v + a * v * v) / det
         };
         let (best, max) = fit(&f, &[0.0, 0.0]);
-        assert!((best[0] - 2.0).abs() < 1e-5 && (best[1] + 1.0).abs() < 1e-5, "{best:?}");
+        assert!(
+            (best[0] - 2.0).abs() < 1e-5 && (best[1] + 1.0).abs() < 1e-5,
+            "{best:?}"
+        );
         let cov = covariance(&f, &best).unwrap_or_default();
-        assert!((cov[0][0] - a).abs() < 1e-4 && (cov[0][1] - c).abs() < 1e-4, "{cov:?}");
+        assert!(
+            (cov[0][0] - a).abs() < 1e-4 && (cov[0][1] - c).abs() < 1e-4,
+            "{cov:?}"
+        );
         let (lo, hi) = profile_interval(&f, &best, max, 0);
         let half = CHI2_1_95.sqrt() * a.sqrt();
-        assert!((lo.unwrap_or(f64::NAN) - (2.0 - half)).abs() < 1e-4, "{lo:?}");
-        assert!((hi.unwrap_or(f64::NAN) - (2.0 + half)).abs() < 1e-4, "{hi:?}");
+        assert!(
+            (lo.unwrap_or(f64::NAN) - (2.0 - half)).abs() < 1e-4,
+            "{lo:?}"
+        );
+        assert!(
+            (hi.unwrap_or(f64::NAN) - (2.0 + half)).abs() < 1e-4,
+            "{hi:?}"
+        );
         // A flat direction: unbounded and no covariance.
         let flat = |x: &[f64]| -(x[0] - 1.0).powi(2);
         let (b2, m2) = fit(&flat, &[0.0, 0.0]);

@@ -222,6 +222,9 @@ mod tests {
         let (a, b) = (curve(&Form::Closed, f, 5), curve(&pc, f, 5));
         let (a, b) = (a.unwrap_or_default(), b.unwrap_or_default());
         assert_eq!(a.len(), 6);
-        assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-15), "{a:?} {b:?}");
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-15),
+            "{a:?} {b:?}"
+        );
     }
 }

@@ -45,7 +45,7 @@ pub struct CalibrateArgs {
     #[arg(long, value_parser = parse_stamp)]
     pub as_of: Option<Stamp>,
     /// Customers traced for journeys whose churn depends on more than the propensity.
-    #[arg(short = 'n', long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..))]
+    #[arg(short = 'n', long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(100..=2_000_000))]
     pub customers: u64,
     /// Master seed of the traced customers.
     #[arg(short, long, default_value_t = 1)]

@@ -100,7 +100,9 @@ impl Stamp {
         let y = parts.next()?.parse::<i64>().ok()?;
         let m = parts.next()?.parse::<u32>().ok()?;
         let d = parts.next()?.parse::<u32>().ok()?;
-        let valid = (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m);
+        // Years of four digits: calendar arithmetic on anything else is a typo's.
+        let valid =
+            (1..=9999).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m);
         valid.then_some(Stamp::Date { y, m, d })
     }
 

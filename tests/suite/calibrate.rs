@@ -17,8 +17,8 @@ use crate::common::{model, scenario};
 const INERT: &str = r#"Touchpoint(id: "visit", name: "Visit", stage: Purchase,
     trigger: EveryPeriod, quality: 1.0)"#;
 
-/// A one-segment journey whose hazard is θ alone (so the sBG closed form applies).
-fn pure_churn(prop: &str) -> String {
+/// A one-segment, twelve-month journey with propensity `prop`.
+fn journey(prop: &str, touchpoints: &str, protection: [f64; 3]) -> String {
     scenario(
         12,
         0.0,
@@ -26,10 +26,15 @@ fn pure_churn(prop: &str) -> String {
             "value_per_period: 10.0, initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), \
              churn_propensity: {prop}"
         ),
-        INERT,
-        [0.0, 0.0, 0.0],
+        touchpoints,
+        protection,
         0.0,
     )
+}
+
+/// A journey whose hazard is θ alone (so the sBG closed form applies).
+fn pure_churn(prop: &str) -> String {
+    journey(prop, INERT, [0.0, 0.0, 0.0])
 }
 
 fn cohort(active: &[u64]) -> Cohort {
@@ -165,19 +170,7 @@ fn the_traced_path_likelihood_recovers_what_the_engine_simulated() {
         trigger: EveryPeriod, quality: 0.7,
         effects: (success: (satisfied: Up(0.05)), failure: (satisfied: Down(0.15))))"#;
     let truth = "Beta(alpha: 0.9, beta: 6.0)";
-    let text = |prop: &str| {
-        scenario(
-            12,
-            0.0,
-            &format!(
-                "value_per_period: 10.0, initial: (satisfied: 0.5, pleased: 0.5, loyal: 0.5), \
-                 churn_propensity: {prop}"
-            ),
-            tps,
-            [1.5, 0.0, 0.0],
-            0.0,
-        )
-    };
+    let text = |prop: &str| journey(prop, tps, [1.5, 0.0, 0.0]);
     let n = 3000u64;
     let r = crate::common::run(&model(&text(truth)), n, 77);
     let active: Vec<u64> = r.strategies[0]
@@ -381,6 +374,19 @@ fn unfittable_paths_and_missing_data_are_refused_with_a_hint() {
         assert!(e.to_string().contains(needle), "{path}: {e}");
         assert!(!e.hint.is_empty());
     }
+    // A period far beyond any horizon is refused, not allocated.
+    let mut far = cohort(&[100]);
+    far.observed.push((4_000_000_000, 50));
+    let e = calibrate(
+        &m,
+        &Data {
+            cohorts: vec![far],
+            rates: Vec::new(),
+        },
+        &spec("segments[0].churn_propensity"),
+    )
+    .expect_err("a far period");
+    assert!(e.message.contains("beyond the longest horizon"), "{e}");
 }
 
 #[test]

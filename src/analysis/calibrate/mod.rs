@@ -417,6 +417,17 @@ pub fn calibrate(
                 "add the customers still active at later periods",
             ));
         }
+        if last > crate::format::MAX_HORIZON {
+            return Err(err(
+                format!(
+                    "the cohort data run to period {last}, beyond the longest horizon cxsim \
+                     simulates ({})",
+                    crate::format::MAX_HORIZON
+                ),
+                "check the period column (or, for an export, that the journey's period unit \
+                 matches the dates: days over many years are too many periods)",
+            ));
+        }
         if spec.holdout >= last {
             return Err(err(
                 format!(

@@ -818,18 +818,30 @@ type Kernel = fn(
 ) -> [f64; M];
 
 /// The plain kernel compiled for what `st` uses: follow-on triggers, the organisation, the
-/// advocacy programme. What an arm does not use is compiled out, so its loop is unchanged.
+/// advocacy programme, and (for `engine::trace` only) recording the hazard multipliers. What an
+/// arm does not use is compiled out, so its loop is unchanged.
+macro_rules! kernel_for {
+    ($st:expr, $trace:literal) => {
+        match ($st.any_after, $st.org(), $st.adv.is_some()) {
+            (true, false, false) => simulate_customer::<true, false, false, $trace>,
+            (false, false, false) => simulate_customer::<false, false, false, $trace>,
+            (true, true, false) => simulate_customer::<true, true, false, $trace>,
+            (false, true, false) => simulate_customer::<false, true, false, $trace>,
+            (true, false, true) => simulate_customer::<true, false, true, $trace>,
+            (false, false, true) => simulate_customer::<false, false, true, $trace>,
+            (true, true, true) => simulate_customer::<true, true, true, $trace>,
+            (false, true, true) => simulate_customer::<false, true, true, $trace>,
+        }
+    };
+}
+
 fn kernel(st: &ArmC) -> Kernel {
-    match (st.any_after, st.org(), st.adv.is_some()) {
-        (true, false, false) => simulate_customer::<true, false, false>,
-        (false, false, false) => simulate_customer::<false, false, false>,
-        (true, true, false) => simulate_customer::<true, true, false>,
-        (false, true, false) => simulate_customer::<false, true, false>,
-        (true, false, true) => simulate_customer::<true, false, true>,
-        (false, false, true) => simulate_customer::<false, false, true>,
-        (true, true, true) => simulate_customer::<true, true, true>,
-        (false, true, true) => simulate_customer::<false, true, true>,
-    }
+    kernel_for!(st, false)
+}
+
+/// [`kernel`] pushing each period's hazard multiplier to `Scratch::trace`.
+fn traced_kernel(st: &ArmC) -> Kernel {
+    kernel_for!(st, true)
 }
 
 /// Simulates one customer under one strategy; returns the per-customer metrics.
@@ -838,7 +850,7 @@ fn kernel(st: &ArmC) -> Kernel {
 /// are walked with zipped iterators so the per-period arrays need no bounds checks. Kept out of
 /// line so its loop gets the registers to itself.
 #[inline(never)]
-fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
+fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool, const TRACE: bool>(
     horizon: usize,
     st: &ArmC,
     start: CustomerStart,
@@ -1091,7 +1103,7 @@ fn simulate_customer<const ANY_AFTER: bool, const ORG: bool, const ADV: bool>(
             Some(f) => hazard::ChurnRisk::new(theta * f),
             None => risk,
         };
-        if let Some(tr) = trace.as_mut() {
+        if TRACE && let Some(tr) = trace.as_mut() {
             let x = w[0] * s[0] + w[1] * s[1] + w[2] * s[2];
             tr.push(plan_multiplier.unwrap_or(1.0) * libm::exp(-x));
         }

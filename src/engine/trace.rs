@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::{Acc, CustomerStart, Engine, M, RunSpec, Scratch, attribution, kernel};
+use super::{Acc, CustomerStart, Engine, M, RunSpec, Scratch, attribution, traced_kernel};
 use crate::model::Model;
 
 /// Every customer's segment and hazard multipliers, customer by customer.
@@ -77,7 +77,7 @@ pub fn hazard_paths(
         return Err(TraceError::AccountSegment(g));
     }
     let horizon = c.horizon;
-    let sim = kernel(arm);
+    let sim = traced_kernel(arm);
     let chunks: Vec<(Vec<usize>, Vec<f64>)> = (0..customers.div_ceil(CHUNK))
         .into_par_iter()
         .map(|chunk| {
